@@ -1,0 +1,54 @@
+# Entry points for developers and CI. `make setup` is idempotent: it
+# reinstalls only when a requirements file changed.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+REQS := requirements.txt requirements-test.txt
+STAMP := $(VENV)/.installed-$(shell cat $(REQS) | sha256sum | cut -c1-16)
+COLLECTION_LINK := .ansible/collections/ansible_collections/rustfs/operator
+
+.PHONY: setup test unit integration render-examples build cluster-build cluster-up cluster-down cluster-status clean
+
+setup: $(STAMP) $(COLLECTION_LINK)
+
+$(STAMP): $(REQS)
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt -r requirements-test.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+# The collection loader finds this checkout through ansible.cfg's collections_path.
+$(COLLECTION_LINK):
+	@mkdir -p $(dir $@)
+	@ln -sfn ../../../.. $@
+
+unit: setup
+	$(BIN)/pytest tests/unit
+
+integration: setup cluster-build
+	tests/cluster/run-with-cluster.sh $(BIN)/pytest tests/integration
+
+test: setup
+	$(MAKE) unit
+	$(MAKE) integration
+
+build: setup
+	@mkdir -p build
+	$(BIN)/ansible-galaxy collection build --force --output-path build .
+
+cluster-build:
+	tests/cluster/build.sh all
+
+cluster-up: cluster-build
+	tests/cluster/up.sh
+
+cluster-down:
+	tests/cluster/down.sh
+
+cluster-status:
+	tests/cluster/status.sh
+
+clean:
+	rm -rf build .pytest_cache .hypothesis .coverage htmlcov

@@ -1,0 +1,88 @@
+# -*- coding: utf-8 -*-
+# Copyright: rustfs.operator contributors
+# Apache License 2.0 (see LICENSE)
+"""Filter plugin tenant_objects: the desired state of a tenant, for playbooks."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: tenant_objects
+short_description: Render every Kubernetes object of a RustFS Tenant
+version_added: 0.1.0
+author: rustfs.operator contributors
+description:
+  - Turns a C(rustfs.com/v1alpha1) Tenant into the objects the RustFS operator would create, in apply
+    order - the ServiceAccount (unless C(spec.serviceAccountName) is set), the C(-io), C(-console) and
+    C(-hl) Services, and one StatefulSet per pool.
+  - The Tenant is validated first; an invalid Tenant fails the task with every field error.
+  - Owner references are added only when the Tenant carries C(metadata.uid) (it came from a cluster)
+    and O(owner_references) is true.
+options:
+  _input:
+    description: The Tenant, as a dictionary.
+    type: dict
+    required: true
+  cluster_domain:
+    description: The cluster DNS domain used in peer addresses of C(RUSTFS_VOLUMES).
+    type: str
+    default: cluster.local
+  default_image:
+    description: The RustFS image used when C(spec.image) is unset or empty.
+    type: str
+    default: rustfs/rustfs:1.0.0-beta.10
+  owner_references:
+    description: Whether to add an owner reference to the Tenant when its uid is known.
+    type: bool
+    default: true
+"""
+
+EXAMPLES = r"""
+- name: Apply a tenant's objects with server-side apply
+  kubernetes.core.k8s:
+    state: present
+    apply: true
+    server_side_apply:
+      field_manager: rustfs-operator
+    definition: "{{ tenant | rustfs.operator.tenant_objects(cluster_domain='cluster.local') }}"
+
+- name: Render without owner references (GitOps review)
+  ansible.builtin.copy:
+    dest: /tmp/objects.yaml
+    content: "{{ tenant | rustfs.operator.tenant_objects(owner_references=false) | to_nice_yaml }}"
+    mode: "0644"
+"""
+
+RETURN = r"""
+_value:
+  description: The objects, in the order they should be applied.
+  type: list
+  elements: dict
+"""
+
+from typing import Any, Callable
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
+from ansible_collections.rustfs.operator.plugins.module_utils.render import RenderOptions, render_tenant
+from ansible_collections.rustfs.operator.plugins.module_utils.errors import format_errors
+
+
+def tenant_objects(
+    tenant: Any,
+    cluster_domain: str = c.DEFAULT_CLUSTER_DOMAIN,
+    default_image: str = c.DEFAULT_IMAGE,
+    owner_references: bool = True,
+) -> list[dict[str, Any]]:
+    options = RenderOptions(
+        cluster_domain=str(cluster_domain), default_image=str(default_image), owner_references=bool(owner_references)
+    )
+    result = render_tenant(tenant, options)
+    if result.errors:
+        raise AnsibleFilterError("Invalid Tenant:\n" + format_errors(result.errors))
+    return result.objects
+
+
+class FilterModule:
+    def filters(self) -> dict[str, Callable[..., Any]]:
+        return {"tenant_objects": tenant_objects}

@@ -1,0 +1,86 @@
+# -*- coding: utf-8 -*-
+# Copyright: rustfs.operator contributors
+# Apache License 2.0 (see LICENSE)
+"""The desired state of a tenant: every object, in apply order.
+
+This is the single entry point every mode calls (render playbook, roles,
+operator), so what a cluster gets and what a reviewer sees in Git are the
+same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
+from ansible_collections.rustfs.operator.plugins.module_utils.errors import FieldError, TenantInvalidError
+from ansible_collections.rustfs.operator.plugins.module_utils.model import JSON, Tenant, parse_tenant
+from ansible_collections.rustfs.operator.plugins.module_utils.schema import drop_nulls
+from ansible_collections.rustfs.operator.plugins.module_utils.services import service_account, services
+from ansible_collections.rustfs.operator.plugins.module_utils.validation import validate_tenant
+from ansible_collections.rustfs.operator.plugins.module_utils.workloads import statefulset
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    cluster_domain: str = c.DEFAULT_CLUSTER_DOMAIN
+    default_image: str = c.DEFAULT_IMAGE
+    # Without a uid (render mode) no owner reference can be written.
+    owner_references: bool = True
+
+
+@dataclass
+class RenderResult:
+    objects: list[JSON] = field(default_factory=list)
+    errors: list[FieldError] = field(default_factory=list)
+
+
+def owner_reference(tenant: Tenant) -> JSON | None:
+    if not tenant.uid:
+        return None
+    return {
+        "apiVersion": c.TENANT_API_VERSION,
+        "kind": c.TENANT_KIND,
+        "name": tenant.name,
+        "uid": tenant.uid,
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
+
+
+def objects_for(tenant: Tenant, options: RenderOptions) -> list[JSON]:
+    """Apply order: identity, then network, then workloads, so pods start with DNS in place."""
+    objects: list[JSON] = []
+    account = service_account(tenant)
+    if account is not None:
+        objects.append(account)
+    objects += services(tenant)
+    objects += [statefulset(tenant, index, options.cluster_domain) for index in range(len(tenant.pools))]
+    reference = owner_reference(tenant) if options.owner_references else None
+    if reference is not None:
+        for obj in objects:
+            obj["metadata"]["ownerReferences"] = [dict(reference)]
+    # A JSON round trip unshares nested values taken from the spec, so YAML output
+    # has no anchors and a caller mutating one object cannot change another.
+    unshared: list[JSON] = json.loads(json.dumps(objects))
+    return unshared
+
+
+def render_tenant(document: Any, options: RenderOptions | None = None) -> RenderResult:
+    options = options or RenderOptions()
+    errors = validate_tenant(document)
+    if errors:
+        return RenderResult(errors=errors)
+    assert isinstance(document, Mapping)  # validate_tenant refuses anything else
+    tenant = parse_tenant(drop_nulls(dict(document)), default_image=options.default_image)
+    return RenderResult(objects=objects_for(tenant, options))
+
+
+def tenant_objects(document: Any, options: RenderOptions | None = None) -> list[JSON]:
+    result = render_tenant(document, options)
+    if result.errors:
+        raise TenantInvalidError(result.errors)
+    return result.objects

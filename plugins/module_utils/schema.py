@@ -1,0 +1,92 @@
+# -*- coding: utf-8 -*-
+# Copyright: rustfs.operator contributors
+# Apache License 2.0 (see LICENSE)
+"""Checks a Tenant against the CRD's own OpenAPI schema.
+
+Render mode and playbook runs against a Tenant that never went through the
+API server would otherwise accept what the cluster later rejects; reusing the
+CRD file (not a copy) keeps the two from drifting.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft4Validator
+from jsonschema.exceptions import ValidationError
+
+from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
+from ansible_collections.rustfs.operator.plugins.module_utils.errors import FieldError, field_error
+
+CRD_FILE = Path(__file__).resolve().parents[2] / "crds" / "tenants.rustfs.com.yaml"
+
+
+def load_crd(path: Path = CRD_FILE) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as handle:
+        crd: dict[str, Any] = yaml.safe_load(handle)
+    return crd
+
+
+@lru_cache(maxsize=1)
+def tenant_schema() -> dict[str, Any]:
+    for version in load_crd()["spec"]["versions"]:
+        if version["name"] == c.API_VERSION:
+            schema: dict[str, Any] = version["schema"]["openAPIV3Schema"]
+            return schema
+    raise LookupError(f"{CRD_FILE} has no version {c.API_VERSION}")  # pragma: no cover - broken install
+
+
+def drop_nulls(value: Any) -> Any:
+    """The API server prunes null fields of non-nullable schemas before validating; so do we."""
+    if isinstance(value, dict):
+        return {k: drop_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [drop_nulls(v) for v in value]
+    return value
+
+
+def json_path(parts: Any) -> str:
+    path = ""
+    for part in parts:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "<document>"
+
+
+def _message(error: ValidationError) -> tuple[str, str]:
+    """A message naming the rule, never echoing the value (it may be a credential)."""
+    field = json_path(error.absolute_path)
+    rule, expected = error.validator, error.validator_value
+    if rule == "required":
+        missing = [name for name in expected if isinstance(error.instance, dict) and name not in error.instance]
+        name = missing[0] if missing else "field"
+        return (f"{field}.{name}" if error.absolute_path else name), "is required"
+    messages = {
+        "type": f"must be of type {expected}",
+        "enum": f"must be one of: {', '.join(map(str, expected))}",
+        "minimum": f"must be at least {expected}",
+        "maximum": f"must be at most {expected}",
+        "minLength": f"must be at least {expected} characters long",
+        "maxLength": f"must be at most {expected} characters long",
+        "minItems": f"must have at least {expected} items",
+        "maxItems": f"must have at most {expected} items",
+        "pattern": f"must match the regular expression {expected}",
+        "minProperties": f"must have at least {expected} entries",
+        "maxProperties": f"must have at most {expected} entries",
+    }
+    return field, messages.get(str(rule), f"violates the schema rule {rule}")
+
+
+def reason_for(field: str) -> str:
+    return "InvalidPoolSpec" if field.startswith("spec.pools") else "InvalidSpec"
+
+
+def schema_errors(document: Any) -> list[FieldError]:
+    validator = Draft4Validator(tenant_schema())
+    errors: list[FieldError] = []
+    for error in sorted(validator.iter_errors(drop_nulls(document)), key=lambda e: list(map(str, e.absolute_path))):
+        field, message = _message(error)
+        errors.append(field_error(field, message, reason_for(field)))
+    return errors

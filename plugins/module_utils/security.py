@@ -1,0 +1,163 @@
+# -*- coding: utf-8 -*-
+# Copyright: rustfs.operator contributors
+# Apache License 2.0 (see LICENSE)
+"""Pod and container security contexts (spec 6.6 and 9.6).
+
+Defaults pass Pod Security "restricted"; users may loosen them per tenant or
+pool, or hand the decision to the platform (both contexts `{}` at one scope,
+as OpenShift wants). The rules that would let a pod be admitted and then fail
+at runtime are checked here, before anything reaches a cluster.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
+from ansible_collections.rustfs.operator.plugins.module_utils.errors import FieldError, field_error
+from ansible_collections.rustfs.operator.plugins.module_utils.model import JSON, Tenant, as_dict
+
+POD_DEFAULTS: JSON = {
+    "runAsUser": c.RUSTFS_UID,
+    "runAsGroup": c.RUSTFS_UID,
+    "fsGroup": c.RUSTFS_UID,
+    "fsGroupChangePolicy": "OnRootMismatch",
+    "runAsNonRoot": True,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+CONTAINER_DEFAULTS: JSON = {
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+}
+PLATFORM_POD: JSON = {"fsGroupChangePolicy": "OnRootMismatch"}
+PROFILE_TYPES = ("RuntimeDefault", "Localhost", "Unconfined")
+REASON_PROFILE = "InvalidWorkloadSecurityProfile"
+REASON_IMAGE = "WorkloadSecurityIncompatible"
+
+OFFICIAL_REPOSITORIES = ("rustfs/rustfs", "docker.io/rustfs/rustfs", "index.docker.io/rustfs/rustfs")
+_RELEASE = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(-glibc)?$")
+_BETA = re.compile(r"^v?1\.0\.0-beta\.(\d+)(-glibc)?$")
+_ALPHA = re.compile(r"^v?1\.0\.0-alpha\.")
+
+
+@dataclass(frozen=True)
+class SecurityContexts:
+    pod: JSON
+    container: JSON
+
+
+def _scopes(tenant: Tenant, index: int) -> list[tuple[str, JSON, JSON, bool]]:
+    """(field prefix, pod context, container context, delegates) for tenant then pool."""
+    scopes = []
+    for prefix, holder in (("spec", tenant.spec), (f"spec.pools[{index}]", tenant.pools[index].spec)):
+        pod, container = holder.get("securityContext"), holder.get("containerSecurityContext")
+        delegates = pod == {} and container == {}
+        scopes.append((prefix, as_dict(pod), as_dict(container), delegates))
+    return scopes
+
+
+def effective_security_contexts(tenant: Tenant, index: int) -> SecurityContexts:
+    """Merge per top-level field: defaults, then tenant, then pool; nested objects replace whole."""
+    scopes = _scopes(tenant, index)
+    pod: JSON = dict(POD_DEFAULTS)
+    container: JSON = dict(CONTAINER_DEFAULTS)
+    explicit_non_root = False
+    for _, pod_scope, container_scope, delegates in scopes:
+        if delegates:
+            pod, container, explicit_non_root = dict(PLATFORM_POD), {}, False
+            continue
+        pod.update(pod_scope)
+        container.update(container_scope)
+        explicit_non_root = explicit_non_root or "runAsNonRoot" in pod_scope
+    if not explicit_non_root and "runAsNonRoot" in pod:
+        uid = container.get("runAsUser", pod.get("runAsUser"))
+        if uid is None:
+            pod.pop("runAsNonRoot")
+        else:
+            pod["runAsNonRoot"] = uid != 0
+    return SecurityContexts(pod=pod, container=container)
+
+
+def _profile_errors(field: str, profile: Any) -> list[FieldError]:
+    if not isinstance(profile, dict):
+        return []
+    errors: list[FieldError] = []
+    kind, local = profile.get("type"), profile.get("localhostProfile")
+    if kind not in PROFILE_TYPES:
+        errors.append(field_error(f"{field}.type", f"must be one of {', '.join(PROFILE_TYPES)}", REASON_PROFILE))
+    if kind == "Localhost":
+        if not local:
+            errors.append(field_error(f"{field}.localhostProfile", "is required when type is Localhost", REASON_PROFILE))
+        elif "seccomp" in field and (str(local).startswith("/") or ".." in str(local).split("/")):
+            errors.append(
+                field_error(
+                    f"{field}.localhostProfile", "must be a relative path without '..' segments", REASON_PROFILE
+                )
+            )
+    elif local is not None:
+        errors.append(
+            field_error(f"{field}.localhostProfile", "may only be set when type is Localhost", REASON_PROFILE)
+        )
+    return errors
+
+
+def _image_gate(tenant: Tenant, contexts: SecurityContexts) -> str | None:
+    """Old RustFS images break under RuntimeDefault seccomp; return why an image is refused."""
+    seccomp = as_dict(contexts.container.get("seccompProfile") or contexts.pod.get("seccompProfile"))
+    if seccomp.get("type") != "RuntimeDefault":
+        return None
+    image = tenant.image
+    repository, _, tag = image.rpartition(":")
+    if "@" in image or "/" in tag or repository not in OFFICIAL_REPOSITORIES:
+        repository, tag = "", ""
+    if repository:
+        if _ALPHA.match(tag):
+            return f"image {image} (an alpha release) is known to fail under RuntimeDefault seccomp; use 1.0.0-beta.9 or later"
+        beta = _BETA.match(tag)
+        if beta:
+            if int(beta.group(1)) >= 9:
+                return None
+            return f"image {image} is known to fail under RuntimeDefault seccomp; use 1.0.0-beta.9 or later"
+        release = _RELEASE.match(tag)
+        if release and tuple(int(x) for x in release.groups()[:3]) >= (1, 0, 0):
+            return None
+    if tenant.annotations.get(c.ANNOTATION_IMAGE_ACK) == image:
+        return None
+    return (
+        f"image {image} is not a RustFS release known to run under RuntimeDefault seccomp; "
+        f"set the annotation {c.ANNOTATION_IMAGE_ACK}: {image} on the Tenant to accept it"
+    )
+
+
+def security_errors(tenant: Tenant) -> list[FieldError]:
+    errors: list[FieldError] = []
+    for index in range(len(tenant.pools)):
+        scopes = _scopes(tenant, index)
+        for prefix, pod_scope, container_scope, _ in scopes:
+            if prefix == "spec" and index > 0:
+                continue  # tenant scope is reported once, not once per pool
+            errors += _profile_errors(f"{prefix}.securityContext.seccompProfile", pod_scope.get("seccompProfile"))
+            for name in ("seccompProfile", "appArmorProfile"):
+                errors += _profile_errors(f"{prefix}.containerSecurityContext.{name}", container_scope.get(name))
+        contexts = effective_security_contexts(tenant, index)
+        explicit_uid_zero = any(scope[1].get("runAsUser") == 0 or scope[2].get("runAsUser") == 0 for scope in scopes)
+        explicit_non_root = any(scope[1].get("runAsNonRoot") is True for scope in scopes)
+        if explicit_uid_zero and explicit_non_root and contexts.pod.get("runAsNonRoot") is True:
+            errors.append(
+                field_error(
+                    f"spec.pools[{index}].securityContext",
+                    "runAsUser 0 contradicts runAsNonRoot true; drop one of them",
+                    REASON_PROFILE,
+                )
+            )
+        refusal = _image_gate(tenant, contexts)
+        if refusal:
+            errors.append(field_error("spec.image", refusal, REASON_IMAGE))
+    # One image message is enough even when several pools see it.
+    unique: list[FieldError] = []
+    for error in errors:
+        if error not in unique:
+            unique.append(error)
+    return unique
