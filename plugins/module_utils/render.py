@@ -18,6 +18,7 @@ from typing import Any
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import FieldError, TenantInvalidError
 from ansible_collections.rustfs.operator.plugins.module_utils.model import JSON, Tenant, parse_tenant
+from ansible_collections.rustfs.operator.plugins.module_utils.rbac import rbac_objects
 from ansible_collections.rustfs.operator.plugins.module_utils.schema import drop_nulls
 from ansible_collections.rustfs.operator.plugins.module_utils.services import service_account, services
 from ansible_collections.rustfs.operator.plugins.module_utils.validation import validate_tenant
@@ -57,6 +58,7 @@ def objects_for(tenant: Tenant, options: RenderOptions) -> list[JSON]:
     account = service_account(tenant)
     if account is not None:
         objects.append(account)
+    objects += rbac_objects(tenant)
     objects += services(tenant)
     objects += [statefulset(tenant, index, options.cluster_domain) for index in range(len(tenant.pools))]
     reference = owner_reference(tenant) if options.owner_references else None
@@ -71,7 +73,7 @@ def objects_for(tenant: Tenant, options: RenderOptions) -> list[JSON]:
 
 def render_tenant(document: Any, options: RenderOptions | None = None) -> RenderResult:
     options = options or RenderOptions()
-    errors = validate_tenant(document)
+    errors = validate_tenant(document, default_image=options.default_image)
     if errors:
         return RenderResult(errors=errors)
     assert isinstance(document, Mapping)  # validate_tenant refuses anything else

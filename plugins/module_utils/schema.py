@@ -55,17 +55,19 @@ def json_path(parts: Any) -> str:
     return path or "<document>"
 
 
-def _message(error: ValidationError) -> tuple[str, str]:
-    """A message naming the rule, never echoing the value (it may be a credential)."""
+def _messages(error: ValidationError) -> list[tuple[str, str]]:
+    """Messages naming the rule, never echoing the value (it may be a credential)."""
     field = json_path(error.absolute_path)
     rule, expected = error.validator, error.validator_value
     if rule == "required":
-        missing = [name for name in expected if isinstance(error.instance, dict) and name not in error.instance]
-        name = missing[0] if missing else "field"
-        return (f"{field}.{name}" if error.absolute_path else name), "is required"
+        # jsonschema reports each missing property as its own error, all carrying the whole list:
+        # name every missing one here, and let the caller drop the repeats.
+        missing = [name for name in expected if name not in error.instance]
+        return [((f"{field}.{name}" if error.absolute_path else name), "is required") for name in missing]
+    if rule == "enum":
+        return [(field, f"must be one of: {', '.join(map(str, expected))}")]
     messages = {
         "type": f"must be of type {expected}",
-        "enum": f"must be one of: {', '.join(map(str, expected))}",
         "minimum": f"must be at least {expected}",
         "maximum": f"must be at most {expected}",
         "minLength": f"must be at least {expected} characters long",
@@ -76,7 +78,7 @@ def _message(error: ValidationError) -> tuple[str, str]:
         "minProperties": f"must have at least {expected} entries",
         "maxProperties": f"must have at most {expected} entries",
     }
-    return field, messages.get(str(rule), f"violates the schema rule {rule}")
+    return [(field, messages.get(str(rule), f"violates the schema rule {rule}"))]
 
 
 def reason_for(field: str) -> str:
@@ -87,6 +89,8 @@ def schema_errors(document: Any) -> list[FieldError]:
     validator = Draft4Validator(tenant_schema())
     errors: list[FieldError] = []
     for error in sorted(validator.iter_errors(drop_nulls(document)), key=lambda e: list(map(str, e.absolute_path))):
-        field, message = _message(error)
-        errors.append(field_error(field, message, reason_for(field)))
+        for field, message in _messages(error):
+            item = field_error(field, message, reason_for(field))
+            if item not in errors:
+                errors.append(item)
     return errors

@@ -11,6 +11,7 @@ at runtime are checked here, before anything reaches a cluster.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -58,18 +59,32 @@ def _scopes(tenant: Tenant, index: int) -> list[tuple[str, JSON, JSON, bool]]:
     return scopes
 
 
+WHOLE_CONTAINER_FIELDS = ("seccompProfile", "appArmorProfile")
+
+
+def _merge_container(container: JSON, scope: JSON) -> None:
+    """Per field; nested objects (capabilities, seLinuxOptions, ...) per sub-field, except the
+    profiles, which replace whole (spec 9.6). Lists are atomic, as in Kubernetes."""
+    for name, value in scope.items():
+        current = container.get(name)
+        if isinstance(value, dict) and isinstance(current, dict) and name not in WHOLE_CONTAINER_FIELDS:
+            container[name] = {**current, **copy.deepcopy(value)}
+        else:
+            container[name] = copy.deepcopy(value)
+
+
 def effective_security_contexts(tenant: Tenant, index: int) -> SecurityContexts:
-    """Merge per top-level field: defaults, then tenant, then pool; nested objects replace whole."""
+    """Merge per field: defaults, then tenant, then pool; pod seccompProfile replaces whole."""
     scopes = _scopes(tenant, index)
-    pod: JSON = dict(POD_DEFAULTS)
-    container: JSON = dict(CONTAINER_DEFAULTS)
+    pod: JSON = copy.deepcopy(POD_DEFAULTS)
+    container: JSON = copy.deepcopy(CONTAINER_DEFAULTS)
     explicit_non_root = False
     for _, pod_scope, container_scope, delegates in scopes:
         if delegates:
             pod, container, explicit_non_root = dict(PLATFORM_POD), {}, False
             continue
-        pod.update(pod_scope)
-        container.update(container_scope)
+        pod.update(copy.deepcopy(pod_scope))
+        _merge_container(container, container_scope)
         explicit_non_root = explicit_non_root or "runAsNonRoot" in pod_scope
     if not explicit_non_root and "runAsNonRoot" in pod:
         uid = container.get("runAsUser", pod.get("runAsUser"))
@@ -142,9 +157,11 @@ def security_errors(tenant: Tenant) -> list[FieldError]:
             for name in ("seccompProfile", "appArmorProfile"):
                 errors += _profile_errors(f"{prefix}.containerSecurityContext.{name}", container_scope.get(name))
         contexts = effective_security_contexts(tenant, index)
-        explicit_uid_zero = any(scope[1].get("runAsUser") == 0 or scope[2].get("runAsUser") == 0 for scope in scopes)
-        explicit_non_root = any(scope[1].get("runAsNonRoot") is True for scope in scopes)
-        if explicit_uid_zero and explicit_non_root and contexts.pod.get("runAsNonRoot") is True:
+        # On the effective values (the container's win), as the kubelet checks them. The defaults
+        # never give UID 0, and a derived runAsNonRoot is false for UID 0, so both are explicit.
+        uid = contexts.container.get("runAsUser", contexts.pod.get("runAsUser"))
+        non_root = contexts.container.get("runAsNonRoot", contexts.pod.get("runAsNonRoot"))
+        if uid == 0 and non_root is True:
             errors.append(
                 field_error(
                     f"spec.pools[{index}].securityContext",

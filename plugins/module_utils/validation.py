@@ -12,6 +12,7 @@ a list of field errors; nothing here raises at the user.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -133,7 +134,8 @@ def validate_secret_references(tenant: Tenant) -> list[FieldError]:
 
 
 def _inside(path: str, parent: str) -> bool:
-    return path.rstrip("/").startswith(parent.rstrip("/") + "/")
+    """Strictly below `parent` once `.` and `..` are resolved (the path is absolute here)."""
+    return posixpath.normpath(path).startswith(parent.rstrip("/") + "/")
 
 
 def validate_encryption(tenant: Tenant) -> list[FieldError]:
@@ -245,7 +247,8 @@ def validate_tls(tenant: Tenant) -> list[FieldError]:
     ]
 
 
-def validate_tenant(document: Any) -> list[FieldError]:
+def validate_tenant(document: Any, default_image: str = c.DEFAULT_IMAGE) -> list[FieldError]:
+    """`default_image` is the image used when spec.image is unset: the image gate checks it."""
     if not isinstance(document, Mapping):
         return [field_error("<document>", "a Tenant must be a mapping", "InvalidSpec")]
     document = drop_nulls(dict(document))
@@ -254,7 +257,7 @@ def validate_tenant(document: Any) -> list[FieldError]:
     if shape:
         # Semantic rules assume the shapes the schema guarantees.
         return errors
-    tenant = parse_tenant(document)
+    tenant = parse_tenant(document, default_image=default_image)
     for rule in (
         validate_pools,
         validate_env,

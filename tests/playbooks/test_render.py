@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
 import yaml
+from support.playbook import run_playbook
 
 
 SIMPLE_VOLUMES = (
     "http://example-tenant-primary-{0...1}.example-tenant-hl.rustfs-system.svc.cluster.local:9000/data/rustfs{0...1}"
 )
-
-Playbook = Callable[..., subprocess.CompletedProcess[str]]
 
 
 def load(path: Path) -> list[dict]:
@@ -25,8 +22,8 @@ def env_value(statefulset: dict, name: str) -> str:
     return next(item["value"] for item in env if item["name"] == name)
 
 
-def test_render_writes_one_file_per_tenant(tmp_path: Path, examples: Path, playbook: Playbook) -> None:
-    result = playbook(
+def test_render_writes_one_file_per_tenant(tmp_path: Path, examples: Path) -> None:
+    result = run_playbook(
         "rustfs.operator.render", "-e", f"tenant_file={examples / 'simple-tenant.yaml'}", "-e", f"output_dir={tmp_path}"
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -43,9 +40,9 @@ def test_render_writes_one_file_per_tenant(tmp_path: Path, examples: Path, playb
     assert env_value(objects[-1], "RUSTFS_VOLUMES") == SIMPLE_VOLUMES
 
 
-def test_render_defaults_namespace_and_skips_other_kinds(tmp_path: Path, examples: Path, playbook: Playbook) -> None:
+def test_render_defaults_namespace_and_skips_other_kinds(tmp_path: Path, examples: Path) -> None:
     """The credentials example also holds a Secret; only the Tenant is rendered."""
-    result = playbook(
+    result = run_playbook(
         "rustfs.operator.render",
         "-e",
         f"tenant_file={examples / 'secret-credentials-tenant.yaml'}",
@@ -58,8 +55,8 @@ def test_render_defaults_namespace_and_skips_other_kinds(tmp_path: Path, example
     assert env_value(objects[-1], "RUSTFS_ADDRESS") == "0.0.0.0:9000"
 
 
-def test_render_honours_cluster_domain(tmp_path: Path, examples: Path, playbook: Playbook) -> None:
-    result = playbook(
+def test_render_honours_cluster_domain(tmp_path: Path, examples: Path) -> None:
+    result = run_playbook(
         "rustfs.operator.render",
         "-e",
         f"tenant_file={examples / 'minimal-dev-tenant.yaml'}",
@@ -74,7 +71,7 @@ def test_render_honours_cluster_domain(tmp_path: Path, examples: Path, playbook:
     assert env_value(objects[-1], "RUSTFS_VOLUMES") == "/data/rustfs0"
 
 
-def test_invalid_tenant_fails_with_field_errors_and_writes_nothing(tmp_path: Path, playbook: Playbook) -> None:
+def test_invalid_tenant_fails_with_field_errors_and_writes_nothing(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(
         yaml.safe_dump_all(
@@ -95,7 +92,7 @@ def test_invalid_tenant_fails_with_field_errors_and_writes_nothing(tmp_path: Pat
         )
     )
     out = tmp_path / "out"
-    result = playbook("rustfs.operator.render", "-e", f"tenant_file={bad}", "-e", f"output_dir={out}")
+    result = run_playbook("rustfs.operator.render", "-e", f"tenant_file={bad}", "-e", f"output_dir={out}")
     assert result.returncode != 0
     assert "metadata.name" in result.stdout
     assert "spec.pools[0].servers" in result.stdout
@@ -103,7 +100,7 @@ def test_invalid_tenant_fails_with_field_errors_and_writes_nothing(tmp_path: Pat
     assert not out.exists()
 
 
-def test_missing_arguments_explain_usage(tmp_path: Path, playbook: Playbook) -> None:
-    result = playbook("rustfs.operator.render")
+def test_missing_arguments_explain_usage(tmp_path: Path) -> None:
+    result = run_playbook("rustfs.operator.render")
     assert result.returncode != 0
     assert "tenant_file=PATH" in result.stdout

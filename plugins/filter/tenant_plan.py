@@ -1,0 +1,90 @@
+# -*- coding: utf-8 -*-
+# Copyright: rustfs.operator contributors
+# Apache License 2.0 (see LICENSE)
+"""Filter plugin tenant_plan: desired objects plus the changes that must be refused."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: tenant_plan
+short_description: Plan a reconcile of a RustFS Tenant against its live StatefulSets
+version_added: 0.1.0
+author: rustfs.operator contributors
+description:
+  - Validates and renders the Tenant (as P(rustfs.operator.tenant_objects#filter) does), then compares
+    each pool's StatefulSet with the live one and refuses what cannot change safely - servers,
+    volumes per server, claim templates, storage size, access modes, storage class, a removed pool (unless
+    decommissioned) and a renamed pool.
+  - Never fails for bad input; problems are returned so the caller can record them in the Tenant status.
+options:
+  _input:
+    description: The Tenant, as a dictionary (with C(metadata.uid) to get owner references).
+    type: dict
+    required: true
+  live_statefulsets:
+    description: The tenant's StatefulSets as they are in the cluster (see M(rustfs.operator.tenant_info)).
+    type: list
+    elements: dict
+    default: []
+  tenant_status:
+    description: The Tenant's current status, used to know which pools are decommissioned.
+    type: dict
+    default: {}
+  cluster_domain:
+    description: The cluster DNS domain.
+    type: str
+    default: cluster.local
+  default_image:
+    description: The RustFS image used when C(spec.image) is unset.
+    type: str
+    default: rustfs/rustfs:1.0.0-beta.10
+"""
+
+EXAMPLES = r"""
+- name: Plan the reconcile
+  ansible.builtin.set_fact:
+    plan: "{{ tenant | rustfs.operator.tenant_plan(live.statefulsets, live.tenant.status | default({})) }}"
+"""
+
+RETURN = r"""
+_value:
+  description: The plan.
+  type: dict
+  contains:
+    objects:
+      description: Objects other than StatefulSets (ServiceAccount, RBAC, Services), in apply order.
+      type: list
+      elements: dict
+    statefulsets:
+      description: One StatefulSet per pool, in pool order.
+      type: list
+      elements: dict
+    problems:
+      description:
+        - Validation errors or refused changes, each with C(field), C(message), C(reason) and, for
+          refusals, the owning C(condition) and the C(event) reason. Nothing may be applied when not empty.
+      type: list
+      elements: dict
+"""
+
+from typing import Any, Callable
+
+from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
+from ansible_collections.rustfs.operator.plugins.module_utils.plan import Plan, plan_tenant
+from ansible_collections.rustfs.operator.plugins.module_utils.render import RenderOptions
+
+
+def tenant_plan(
+    tenant: Any,
+    live_statefulsets: list[dict[str, Any]] | None = None,
+    tenant_status: dict[str, Any] | None = None,
+    cluster_domain: str = c.DEFAULT_CLUSTER_DOMAIN,
+    default_image: str = c.DEFAULT_IMAGE,
+) -> Plan:
+    options = RenderOptions(cluster_domain=str(cluster_domain), default_image=str(default_image))
+    return plan_tenant(tenant, live_statefulsets or [], tenant_status or {}, options)
+
+
+class FilterModule:
+    def filters(self) -> dict[str, Callable[..., Any]]:
+        return {"tenant_plan": tenant_plan}

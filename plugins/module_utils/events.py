@@ -1,0 +1,82 @@
+# -*- coding: utf-8 -*-
+# Copyright: rustfs.operator contributors
+# Apache License 2.0 (see LICENSE)
+"""Which Kubernetes Events a reconcile should emit.
+
+`kubectl describe tenant` is where users look first; an event per action and
+per refusal tells them what happened, while emitting only on changes (a new
+outcome, a new refusal) keeps a steady tenant from flooding the event store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, TypedDict
+
+from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
+from ansible_collections.rustfs.operator.plugins.module_utils.model import JSON, as_dict, as_list
+
+
+class EventSpec(TypedDict):
+    type: str
+    reason: str
+    message: str
+
+
+def planned_events(
+    previous_status: Mapping[str, Any],
+    status: Mapping[str, Any],
+    problems: Sequence[Mapping[str, Any]],
+    applied: Sequence[Mapping[str, Any]],
+) -> list[EventSpec]:
+    events: list[EventSpec] = []
+    for item in applied:
+        if item.get("kind") != "StatefulSet":
+            continue
+        if item.get("action") == "created":
+            events.append({"type": "Normal", "reason": "StatefulSetCreated", "message": f"created StatefulSet {item['name']}"})
+        elif item.get("action") == "updated":
+            events.append(
+                {"type": "Normal", "reason": "StatefulSetUpdateStarted", "message": f"updating StatefulSet {item['name']}"}
+            )
+    old = {as_dict(x).get("type"): as_dict(x) for x in as_list(previous_status.get("conditions"))}
+    for problem in problems:
+        reason = str(problem.get("event") or problem["reason"])
+        events.append({"type": "Warning", "reason": reason, "message": f"{problem['field']}: {problem['message']}"})
+    if problems:
+        # Refusals are reported every run they block; outcome changes only once.
+        return events
+    for condition in as_list(status.get("conditions")):
+        before = old.get(condition["type"], {})
+        if condition["type"] != "Ready":
+            continue
+        if before.get("status") != condition["status"] or before.get("reason") != condition["reason"]:
+            kind = "Normal" if condition["status"] == "True" or condition["reason"] != "PoolDegraded" else "Warning"
+            events.append({"type": kind, "reason": condition["reason"], "message": condition.get("message") or condition["reason"]})
+    return events
+
+
+def event_object(tenant: Mapping[str, Any], event: EventSpec, now: str) -> JSON:
+    metadata = as_dict(tenant.get("metadata"))
+    return {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"generateName": f"{metadata.get('name')}.", "namespace": metadata.get("namespace")},
+        "involvedObject": {
+            "apiVersion": c.TENANT_API_VERSION,
+            "kind": c.TENANT_KIND,
+            "name": metadata.get("name"),
+            "namespace": metadata.get("namespace"),
+            "uid": metadata.get("uid"),
+            "resourceVersion": metadata.get("resourceVersion"),
+        },
+        "type": event["type"],
+        "reason": event["reason"],
+        "message": event["message"][:1024],
+        "source": {"component": c.MANAGED_BY},
+        "reportingComponent": c.MANAGED_BY,
+        "reportingInstance": c.MANAGED_BY,
+        "firstTimestamp": now,
+        "lastTimestamp": now,
+        "count": 1,
+    }

@@ -1,0 +1,40 @@
+# -*- coding: utf-8 -*-
+# Copyright: rustfs.operator contributors
+# Apache License 2.0 (see LICENSE)
+"""API access for this collection's modules, through kubernetes.core's client.
+
+Reusing kubernetes.core's authentication options and client means a play sets
+`kubeconfig`, `context` or `api_key` once (module_defaults group) for both
+collections, and inherits its proxy and certificate handling.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
+from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
+
+try:
+    from kubernetes.dynamic.exceptions import NotFoundError
+except ImportError:  # pragma: no cover - reported by kubernetes.core's own requirement check
+    NotFoundError = Exception  # type: ignore[assignment,misc]
+
+__all__ = ["AUTH_ARG_SPEC", "NotFoundError", "get_api_client", "get_or_none", "plain"]
+
+
+def plain(obj: Any) -> Any:
+    """ResourceInstance to plain dict (or None)."""
+    if obj is None:
+        return None
+    return obj.to_dict() if hasattr(obj, "to_dict") else obj
+
+
+def get_or_none(client: Any, kind: str, api_version: str, name: str, namespace: str) -> dict[str, Any] | None:
+    """404 means absent; every other API error must surface, not read as 'absent'."""
+    resource = client.resource(kind, api_version)
+    try:
+        found: dict[str, Any] = plain(client.get(resource, name=name, namespace=namespace))
+        return found
+    except NotFoundError:
+        return None

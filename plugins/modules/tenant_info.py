@@ -1,0 +1,168 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: rustfs.operator contributors
+# Apache License 2.0 (see LICENSE)
+"""Module tenant_info: everything a reconcile must know about a tenant's live state, in one API round."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: tenant_info
+short_description: Read the live state of a RustFS tenant and check its Secrets
+version_added: 0.1.0
+author: rustfs.operator contributors
+description:
+  - Reads, in one module run, what a reconcile of a RustFS tenant needs to decide safely - the Tenant
+    resource (if it exists), the tenant's StatefulSets and PersistentVolumeClaims (by the
+    C(rustfs.tenant) label), and the Secrets the Tenant references.
+  - Referenced Secrets are checked (spec 5 of the Tenant API) inside the module; only verdicts are
+    returned, never a Secret value, so the result is safe to log.
+  - Makes no change.
+extends_documentation_fragment:
+  - kubernetes.core.k8s_auth_options
+options:
+  name:
+    description: The Tenant name.
+    type: str
+    required: true
+  namespace:
+    description: The Tenant namespace.
+    type: str
+    required: true
+  credentials_secret:
+    description: Name of the Secret of C(spec.credsSecret), if any.
+    type: str
+  rpc_secret:
+    description: The C(spec.rpcSecret) reference, if any.
+    type: dict
+    suboptions:
+      name:
+        description: Secret name.
+        type: str
+        required: true
+      key:
+        description: Key in the Secret.
+        type: str
+        required: true
+attributes:
+  check_mode:
+    support: full
+    description: The module never changes anything.
+  diff_mode:
+    support: none
+    description: The module never changes anything.
+"""
+
+EXAMPLES = r"""
+- name: Read the live state of tenant example-tenant
+  rustfs.operator.tenant_info:
+    name: example-tenant
+    namespace: rustfs-system
+    credentials_secret: rustfs-credentials
+  register: live
+"""
+
+RETURN = r"""
+crd_installed:
+  description: Whether the API server knows the Tenant kind (see the C(rustfs.operator.install_crds) playbook).
+  returned: always
+  type: bool
+tenant:
+  description: The Tenant resource as stored, or null when it does not exist.
+  returned: always
+  type: dict
+statefulsets:
+  description: The StatefulSets labelled C(rustfs.tenant=<name>), with their status.
+  returned: always
+  type: list
+  elements: dict
+claims:
+  description: Names of the PersistentVolumeClaims labelled C(rustfs.tenant=<name>).
+  returned: always
+  type: list
+  elements: str
+problems:
+  description: What is wrong with the referenced Secrets; empty when they are usable.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    field:
+      description: The Tenant field that references the Secret.
+      type: str
+    message:
+      description: What is wrong (names the Secret and the key, never a value).
+      type: str
+    reason:
+      description: The status reason, for example C(CredentialSecretMissingKey).
+      type: str
+"""
+
+from typing import Any
+
+from kubernetes.dynamic.exceptions import ResourceNotFoundError
+
+from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
+from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
+from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
+from ansible_collections.rustfs.operator.plugins.module_utils.credentials import (
+    check_credentials_secret,
+    check_rpc_secret,
+)
+from ansible_collections.rustfs.operator.plugins.module_utils.kube import (
+    AUTH_ARG_SPEC,
+    get_api_client,
+    get_or_none,
+    plain,
+)
+
+
+def read_state(client: Any, params: dict[str, Any]) -> dict[str, Any]:
+    name, namespace = params["name"], params["namespace"]
+    selector = f"{c.LABEL_TENANT}={name}"
+    statefulsets = plain(client.get(client.resource("StatefulSet", "apps/v1"), namespace=namespace,
+                                    label_selector=selector))["items"]
+    claims = plain(client.get(client.resource("PersistentVolumeClaim", "v1"), namespace=namespace,
+                              label_selector=selector))["items"]
+    problems = []
+    if params.get("credentials_secret"):
+        secret_name = params["credentials_secret"]
+        problems += check_credentials_secret(secret_name, get_or_none(client, "Secret", "v1", secret_name, namespace))
+    if params.get("rpc_secret"):
+        ref = params["rpc_secret"]
+        problems += check_rpc_secret(ref["name"], ref["key"], get_or_none(client, "Secret", "v1", ref["name"], namespace))
+    try:
+        tenant = get_or_none(client, c.TENANT_KIND, c.TENANT_API_VERSION, name, namespace)
+        crd_installed = True
+    except ResourceNotFoundError:
+        tenant, crd_installed = None, False
+    return {
+        "crd_installed": crd_installed,
+        "tenant": tenant,
+        "statefulsets": sorted(statefulsets, key=lambda s: s["metadata"]["name"]),
+        "claims": sorted(claim["metadata"]["name"] for claim in claims),
+        "problems": problems,
+    }
+
+
+def main() -> None:
+    argument_spec = dict(AUTH_ARG_SPEC)
+    argument_spec.update(
+        name=dict(type="str", required=True),
+        namespace=dict(type="str", required=True),
+        credentials_secret=dict(type="str"),
+        rpc_secret=dict(type="dict", options=dict(name=dict(type="str", required=True),
+                                                  key=dict(type="str", required=True, no_log=False))),
+    )
+    module = AnsibleK8SModule(argument_spec=argument_spec, supports_check_mode=True)
+    try:
+        client = get_api_client(module=module)
+        module.exit_json(changed=False, **read_state(client, module.params))
+    except CoreException as error:
+        module.fail_from_exception(error)
+    except Exception as error:  # noqa: BLE001 - API errors must fail the task with their message
+        module.fail_json(msg=f"Failed to read tenant {module.params['name']}: {error}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: rustfs.operator contributors
+# Apache License 2.0 (see LICENSE)
+"""Module tenant_status: write a Tenant's status and events from the live cluster."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: tenant_status
+short_description: Compute and write the status of a RustFS Tenant, with events
+version_added: 0.1.0
+author: rustfs.operator contributors
+description:
+  - Reads the Tenant and its StatefulSets, computes the status of the Tenant API (C(currentState),
+    C(observedGeneration), pool states, the conditions C(Ready), C(Reconciling), C(Degraded),
+    C(SpecValid), C(CredentialsReady), ... with reasons) and writes it to the C(status) subresource
+    only when it changed.
+  - Emits a Kubernetes Event for every StatefulSet created or updated, for every problem that blocks the
+    tenant, and whenever the outcome (the C(Ready) condition) changes.
+  - The same status the in-cluster operator writes, so modes can be switched.
+  - Does nothing (and reports C(changed=false)) when the Tenant resource does not exist.
+extends_documentation_fragment:
+  - kubernetes.core.k8s_auth_options
+options:
+  name:
+    description: The Tenant name.
+    type: str
+    required: true
+  namespace:
+    description: The Tenant namespace.
+    type: str
+    required: true
+  problems:
+    description:
+      - User-fixable problems found by this run (validation errors, Secret checks, refused changes),
+        each with C(field), C(message) and C(reason) and optionally C(event).
+    type: list
+    elements: dict
+    default: []
+  applied:
+    description: Objects this run created or changed, each with C(kind), C(name) and C(action) (C(created) or C(updated)).
+    type: list
+    elements: dict
+    default: []
+  extra:
+    description: Extra status fields to merge in (for example a C(lastRun) summary).
+    type: dict
+    default: {}
+attributes:
+  check_mode:
+    support: full
+    description: Computes the status and reports whether it would change, without writing.
+  diff_mode:
+    support: full
+    description: Shows the status before and after.
+"""
+
+EXAMPLES = r"""
+- name: Write the status of example-tenant
+  rustfs.operator.tenant_status:
+    name: example-tenant
+    namespace: rustfs-system
+    problems: "{{ rustfs_problems }}"
+"""
+
+RETURN = r"""
+status:
+  description: The computed status (written when it changed).
+  returned: always
+  type: dict
+events:
+  description: The events emitted (type, reason, message).
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from datetime import datetime, timezone
+from typing import Any
+
+from kubernetes.dynamic.exceptions import ResourceNotFoundError
+
+from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
+from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
+from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
+from ansible_collections.rustfs.operator.plugins.module_utils.events import event_object, planned_events
+from ansible_collections.rustfs.operator.plugins.module_utils.kube import (
+    AUTH_ARG_SPEC,
+    get_api_client,
+    get_or_none,
+    plain,
+)
+from ansible_collections.rustfs.operator.plugins.module_utils.model import parse_tenant
+from ansible_collections.rustfs.operator.plugins.module_utils.status import tenant_status
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def run(module: AnsibleK8SModule, client: Any) -> dict[str, Any]:
+    params = module.params
+    name, namespace = params["name"], params["namespace"]
+    try:
+        tenant = get_or_none(client, c.TENANT_KIND, c.TENANT_API_VERSION, name, namespace)
+    except ResourceNotFoundError:
+        tenant = None
+    if tenant is None:
+        return {"changed": False, "status": {}, "events": []}
+    statefulsets = plain(client.get(client.resource("StatefulSet", "apps/v1"), namespace=namespace,
+                                    label_selector=f"{c.LABEL_TENANT}={name}"))["items"]
+    previous = tenant.get("status") or {}
+    timestamp = now()
+    status = tenant_status(parse_tenant(tenant), statefulsets, params["problems"], previous, timestamp)
+    status.update(params["extra"])
+    events = planned_events(previous, status, params["problems"], params["applied"])
+    changed = status != previous
+    if not module.check_mode:
+        if changed:
+            resource = client.resource(c.TENANT_KIND, c.TENANT_API_VERSION).status
+            client.patch(resource, {"metadata": {"name": name}, "status": status}, name=name, namespace=namespace,
+                         content_type="application/merge-patch+json")
+        event_resource = client.resource("Event", "v1")
+        for event in events:
+            client.create(event_resource, event_object(tenant, event, timestamp), namespace=namespace)
+    result: dict[str, Any] = {"changed": changed, "status": status, "events": events}
+    if module._diff:
+        result["diff"] = {"before": {"status": previous}, "after": {"status": status}}
+    return result
+
+
+def main() -> None:
+    argument_spec = dict(AUTH_ARG_SPEC)
+    argument_spec.update(
+        name=dict(type="str", required=True),
+        namespace=dict(type="str", required=True),
+        problems=dict(type="list", elements="dict", default=[]),
+        applied=dict(type="list", elements="dict", default=[]),
+        extra=dict(type="dict", default={}),
+    )
+    module = AnsibleK8SModule(argument_spec=argument_spec, supports_check_mode=True)
+    try:
+        module.exit_json(**run(module, get_api_client(module=module)))
+    except CoreException as error:
+        module.fail_from_exception(error)
+    except Exception as error:  # noqa: BLE001 - API errors must fail the task with their message
+        module.fail_json(msg=f"Failed to write the status of tenant {module.params['name']}: {error}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,277 @@
+"""Playbook mode on the real control plane: create, rerun, update, refuse, delete."""
+
+from __future__ import annotations
+
+import base64
+import copy
+from pathlib import Path
+from typing import Any
+
+import kube
+import pytest
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
+from support.playbook import PlaybookRun, example_documents, example_tenant, run_playbook
+
+pytestmark = pytest.mark.integration
+
+EXAMPLES = ["simple-tenant.yaml", "multi-pool-tenant.yaml", "minimal-dev-tenant.yaml", "secret-credentials-tenant.yaml"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def tenant_crd(kubeconfig: Path) -> None:
+    """Installed by the collection's own playbook, which a second run must leave unchanged."""
+    for _ in range(2):
+        installed = run_playbook("rustfs.operator.install_crds")
+        assert installed.returncode == 0, installed.output
+    assert installed.changed == 0, installed.output
+
+
+def tenant_play(tenant: dict[str, Any], tmp_path: Path, *args: str, **extra: Any) -> PlaybookRun:
+    return run_playbook("rustfs.operator.tenant", *args, extra_vars={"tenant": tenant, **extra}, tmp_dir=tmp_path)
+
+
+def custom(api: client.ApiClient) -> client.CustomObjectsApi:
+    return client.CustomObjectsApi(api)
+
+
+def read_tenant(api: client.ApiClient, namespace: str, name: str) -> dict[str, Any]:
+    obj: dict[str, Any] = custom(api).get_namespaced_custom_object("rustfs.com", "v1alpha1", namespace, "tenants", name)
+    return obj
+
+
+def statefulsets(api: client.ApiClient, namespace: str) -> dict[str, client.V1StatefulSet]:
+    return {s.metadata.name: s for s in client.AppsV1Api(api).list_namespaced_stateful_set(namespace).items}
+
+
+def resource_versions(api: client.ApiClient, namespace: str) -> dict[str, str]:
+    """Every object the collection writes, keyed by kind/name."""
+    core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
+    versions = {f"StatefulSet/{s.metadata.name}": s.metadata.resource_version
+                for s in apps.list_namespaced_stateful_set(namespace).items}
+    versions |= {f"Service/{s.metadata.name}": s.metadata.resource_version
+                 for s in core.list_namespaced_service(namespace).items}
+    versions |= {f"ServiceAccount/{s.metadata.name}": s.metadata.resource_version
+                 for s in core.list_namespaced_service_account(namespace).items}
+    versions |= {f"PVC/{c.metadata.name}": c.metadata.resource_version
+                 for c in core.list_namespaced_persistent_volume_claim(namespace).items}
+    for tenant in custom(api).list_namespaced_custom_object("rustfs.com", "v1alpha1", namespace, "tenants")["items"]:
+        versions[f"Tenant/{tenant['metadata']['name']}"] = tenant["metadata"]["resourceVersion"]
+    return versions
+
+
+def env_of(statefulset: client.V1StatefulSet) -> dict[str, str | None]:
+    return {e.name: e.value for e in statefulset.spec.template.spec.containers[0].env}
+
+
+def create_secret(api: client.ApiClient, namespace: str, name: str, data: dict[str, bytes]) -> None:
+    client.CoreV1Api(api).create_namespaced_secret(namespace, client.V1Secret(
+        metadata=client.V1ObjectMeta(name=name),
+        data={k: base64.b64encode(v).decode() for k, v in data.items()}))
+
+
+def wait_ready(api: client.ApiClient, namespace: str, name: str) -> dict[str, Any]:
+    """With wait=true the run writes its status after the rollout, so Ready is there at once."""
+    def ready() -> dict[str, Any] | None:
+        tenant = read_tenant(api, namespace, name)
+        return tenant if tenant.get("status", {}).get("currentState") == "Ready" else None
+    return kube.wait_for(ready, timeout=60, what=f"tenant {name} Ready")
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_example_is_created_ready_and_a_rerun_changes_nothing(
+    example: str, api: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    tenant = example_tenant(example, namespace)
+    for doc in example_documents(example):
+        if doc["kind"] == "Secret":
+            doc["metadata"]["namespace"] = namespace
+            kube.apply(api, doc)
+    first = tenant_play(tenant, tmp_path, wait=True, wait_timeout=120)
+    assert first.returncode == 0, first.output
+    assert first.changed > 0
+
+    name = tenant["metadata"]["name"]
+    stored = wait_ready(api, namespace, name)
+    pools = tenant["spec"]["pools"]
+    assert stored["status"]["observedGeneration"] == stored["metadata"]["generation"]
+    assert [p["state"] for p in stored["status"]["pools"]] == ["RolloutComplete"] * len(pools)
+    sets = statefulsets(api, namespace)
+    for pool in pools:
+        sts = sets[f"{name}-{pool['name']}"]
+        assert sts.status.ready_replicas == pool["servers"]
+        owner = sts.metadata.owner_references[0]
+        assert (owner.kind, owner.name, owner.uid, owner.controller) == ("Tenant", name, stored["metadata"]["uid"], True)
+    claims = client.CoreV1Api(api).list_namespaced_persistent_volume_claim(namespace).items
+    assert len(claims) == sum(p["servers"] * p["persistence"]["volumesPerServer"] for p in pools)
+    assert all(c.status.phase == "Bound" for c in claims)
+
+    before = resource_versions(api, namespace)
+    again = tenant_play(tenant, tmp_path)
+    assert again.returncode == 0, again.output
+    assert again.changed == 0, again.output
+    assert resource_versions(api, namespace) == before
+
+
+def test_env_change_rolls_and_added_pool_updates_every_pool(
+    api: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    tenant = example_tenant("simple-tenant.yaml", namespace)
+    assert tenant_play(tenant, tmp_path).returncode == 0
+    sts = statefulsets(api, namespace)["example-tenant-primary"]
+    revision = sts.status.update_revision
+
+    tenant["spec"]["env"] = [{"name": "RUST_LOG", "value": "debug"}]
+    changed = tenant_play(tenant, tmp_path)
+    assert changed.returncode == 0, changed.output
+    rolled = kube.wait_for(
+        lambda: (s := statefulsets(api, namespace)["example-tenant-primary"]).status.update_revision != revision and s,
+        what="a new StatefulSet revision")
+    assert env_of(rolled)["RUST_LOG"] == "debug"
+
+    tenant["spec"]["pools"].append({"name": "second", "servers": 2, "persistence": {"volumesPerServer": 1}})
+    grown = tenant_play(tenant, tmp_path)
+    assert grown.returncode == 0, grown.output
+    sets = statefulsets(api, namespace)
+    assert set(sets) == {"example-tenant-primary", "example-tenant-second"}
+    volumes = {env_of(s)["RUSTFS_VOLUMES"] for s in sets.values()}
+    assert len(volumes) == 1
+    assert volumes.pop().endswith(
+        f"http://example-tenant-second-{{0...1}}.example-tenant-hl.{namespace}.svc.cluster.local:9000/data/rustfs{{0...0}}")
+
+
+FORBIDDEN: list[tuple[str, Any, str, str]] = [
+    ("servers", lambda t: t["spec"]["pools"][0].update(servers=3), "spec.pools[0].servers",
+     "StatefulSetUpdateValidationFailed"),
+    ("volumesPerServer", lambda t: t["spec"]["pools"][0]["persistence"].update(volumesPerServer=3),
+     "spec.pools[0].persistence.volumesPerServer", "StatefulSetUpdateValidationFailed"),
+    ("storage class", lambda t: t["spec"]["pools"][0]["persistence"].update(volumeClaimTemplate={
+        "accessModes": ["ReadWriteOnce"], "storageClassName": "other", "resources": {"requests": {"storage": "10Gi"}}}),
+     "storageClassName", "StatefulSetUpdateValidationFailed"),
+    ("smaller size", lambda t: t["spec"]["pools"][0]["persistence"].update(volumeClaimTemplate={
+        "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "5Gi"}}}),
+     "resources.requests.storage", "StatefulSetUpdateValidationFailed"),
+    ("access modes", lambda t: t["spec"]["pools"][0]["persistence"].update(volumeClaimTemplate={
+        "accessModes": ["ReadWriteMany"], "resources": {"requests": {"storage": "10Gi"}}}),
+     "accessModes", "StatefulSetUpdateValidationFailed"),
+    ("pool removal", lambda t: t["spec"]["pools"].pop(1), "spec.pools", "PoolDeleteBlocked"),
+    ("pool rename", lambda t: t["spec"]["pools"][1].update(name="renamed"), "spec.pools[].name",
+     "ImmutableFieldModified"),
+]
+
+
+@pytest.mark.parametrize(("change", "mutate", "field", "reason"), FORBIDDEN, ids=[f[0] for f in FORBIDDEN])
+def test_forbidden_change_is_refused_and_the_cluster_is_unchanged(
+    change: str, mutate: Any, field: str, reason: str, api: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    tenant = example_tenant("multi-pool-tenant.yaml", namespace)
+    tenant["spec"]["pools"] = [
+        {"name": "pool-0", "servers": 2, "persistence": {"volumesPerServer": 2}},
+        {"name": "pool-1", "servers": 2, "persistence": {"volumesPerServer": 1}},
+    ]
+    created = tenant_play(tenant, tmp_path, wait=True, wait_timeout=120)
+    assert created.returncode == 0, created.output
+    wait_ready(api, namespace, "multi-pool-tenant")
+    before = resource_versions(api, namespace)
+    spec_before = read_tenant(api, namespace, "multi-pool-tenant")["spec"]
+
+    bad = copy.deepcopy(tenant)
+    mutate(bad)
+    refused = tenant_play(bad, tmp_path)
+    assert refused.returncode != 0
+    assert field in refused.output and reason in refused.output, refused.output
+    assert "nothing was changed" in refused.output
+
+    after = resource_versions(api, namespace)
+    assert {k: v for k, v in after.items() if not k.startswith("Tenant/")} == {
+        k: v for k, v in before.items() if not k.startswith("Tenant/")}
+    stored = read_tenant(api, namespace, "multi-pool-tenant")
+    assert stored["spec"] == spec_before
+    assert stored["status"]["currentState"] == "Blocked"
+    ready = next(c for c in stored["status"]["conditions"] if c["type"] == "Ready")
+    assert (ready["status"], ready["reason"]) == ("False", reason)
+    events = client.CoreV1Api(api).list_namespaced_event(namespace).items
+    assert any(e.type == "Warning" and e.involved_object.name == "multi-pool-tenant" for e in events)
+
+
+CREDENTIAL_CASES = [
+    ("missing", None, "CredentialSecretNotFound"),
+    ("no secretkey", {"accesskey": b"longenough1"}, "CredentialSecretMissingKey"),
+    ("not utf-8", {"accesskey": b"\xff\xfe\xfd\xfc\xfb\xfa\xf9\xf8", "secretkey": b"longenough1"},
+     "CredentialSecretInvalidEncoding"),
+    ("too short", {"accesskey": b"short", "secretkey": b"longenough1"}, "CredentialSecretTooShort"),
+]
+
+
+@pytest.mark.parametrize(("case", "data", "reason"), CREDENTIAL_CASES, ids=[c[0] for c in CREDENTIAL_CASES])
+def test_bad_credentials_secret_is_refused_before_anything_is_applied(
+    case: str, data: dict[str, bytes] | None, reason: str, api: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    tenant = example_tenant("secret-credentials-tenant.yaml", namespace)
+    if data is not None:
+        create_secret(api, namespace, "rustfs-credentials", data)
+    refused = tenant_play(tenant, tmp_path)
+    assert refused.returncode != 0
+    assert reason in refused.output and "rustfs-credentials" in refused.output, refused.output
+    assert statefulsets(api, namespace) == {}
+    assert "longenough1" not in refused.output
+
+
+def test_generated_credentials_are_created_once_and_never_printed(
+    api: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    tenant = example_tenant("secret-credentials-tenant.yaml", namespace)
+    first = tenant_play(tenant, tmp_path, "-vvv", generate_credentials=True)
+    assert first.returncode == 0, first.output
+    secret = client.CoreV1Api(api).read_namespaced_secret("rustfs-credentials", namespace)
+    values = [base64.b64decode(v).decode() for v in secret.data.values()]
+    assert all(len(v) >= 20 for v in values)
+    assert not any(v in first.output for v in values)
+    second = tenant_play(tenant, tmp_path, generate_credentials=True)
+    assert second.returncode == 0, second.output
+    assert client.CoreV1Api(api).read_namespaced_secret("rustfs-credentials", namespace).data == secret.data
+
+
+def test_check_mode_changes_nothing(api: client.ApiClient, namespace: str, tmp_path: Path) -> None:
+    tenant = example_tenant("simple-tenant.yaml", namespace)
+    dry = tenant_play(tenant, tmp_path, "--check", "--diff")
+    assert dry.returncode == 0, dry.output
+    assert dry.changed > 0
+    assert statefulsets(api, namespace) == {}
+    with pytest.raises(ApiException) as missing:
+        read_tenant(api, namespace, "example-tenant")
+    assert missing.value.status == 404
+
+
+def test_delete_keeps_volumes_unless_asked(api: client.ApiClient, namespace: str, tmp_path: Path) -> None:
+    tenant = example_tenant("simple-tenant.yaml", namespace)
+    assert tenant_play(tenant, tmp_path).returncode == 0
+    core = client.CoreV1Api(api)
+    claims = {c.metadata.name for c in core.list_namespaced_persistent_volume_claim(namespace).items}
+    assert len(claims) == 4
+
+    deleted = tenant_play(tenant, tmp_path, state="absent")
+    assert deleted.returncode == 0, deleted.output
+    assert "Kept the PersistentVolumeClaims" in deleted.output
+    kube.wait_for(lambda: not statefulsets(api, namespace), what="StatefulSets gone")
+    assert not [s for s in core.list_namespaced_service(namespace).items if s.metadata.name.startswith("example")]
+    assert {c.metadata.name for c in core.list_namespaced_persistent_volume_claim(namespace).items} == claims
+
+    purge = tenant_play(tenant, tmp_path, state="absent", delete_volumes=True)
+    assert purge.returncode == 0, purge.output
+    kube.wait_for(lambda: not [c for c in core.list_namespaced_persistent_volume_claim(namespace).items
+                               if c.metadata.deletion_timestamp is None], what="claims deleted")
+
+
+def test_rendered_pods_are_admitted_under_pod_security_restricted(api: client.ApiClient, tmp_path: Path) -> None:
+    namespace = kube.create_namespace(api, "it-restricted", labels={
+        "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/enforce-version": "latest"})
+    try:
+        tenant = example_tenant("simple-tenant.yaml", namespace)
+        assert tenant_play(tenant, tmp_path).returncode == 0
+        pods = kube.wait_for(
+            lambda: len(items := client.CoreV1Api(api).list_namespaced_pod(namespace).items) == 2 and items,
+            what="both pods admitted")
+        assert {p.metadata.name for p in pods} == {"example-tenant-primary-0", "example-tenant-primary-1"}
+    finally:
+        kube.delete_namespace(api, namespace)
