@@ -8,7 +8,7 @@ REQS := requirements.txt requirements-test.txt
 STAMP := $(VENV)/.installed-$(shell cat $(REQS) | sha256sum | cut -c1-16)
 COLLECTION_LINK := .ansible/collections/ansible_collections/rustfs/operator
 
-.PHONY: setup openapi test unit integration render-examples build cluster-build cluster-up cluster-down cluster-status clean
+.PHONY: setup openapi lint test unit integration render-examples build cluster-build cluster-up cluster-down cluster-status clean
 
 setup: $(STAMP) $(COLLECTION_LINK)
 
@@ -36,7 +36,15 @@ unit: setup openapi
 integration: setup cluster-build
 	tests/cluster/run-with-cluster.sh $(BIN)/pytest tests/integration
 
+# Static checks, all offline.
+lint: setup
+	$(BIN)/ruff check plugins hack tests
+	$(BIN)/mypy -p ansible_collections.rustfs.operator.plugins
+	$(BIN)/mypy hack/gen_crd.py
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/ansible-lint
+
 test: setup
+	$(MAKE) lint
 	$(MAKE) unit
 	$(MAKE) integration
 

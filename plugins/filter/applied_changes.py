@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: rustfs.operator contributors
 # Apache License 2.0 (see LICENSE)
 """Filter plugin applied_changes: what a kubernetes.core.k8s apply changed, as a short list."""
@@ -39,8 +38,8 @@ _value:
   elements: dict
 """
 
-from collections.abc import Mapping
-from typing import Any, Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 
 def applied_changes(registered: Any, existing: list[str] | None = None) -> list[dict[str, str]]:
@@ -58,8 +57,9 @@ def applied_changes(registered: Any, existing: list[str] | None = None) -> list[
         if not item.get("changed") or not isinstance(obj, Mapping):
             continue
         name = str(obj.get("metadata", {}).get("name", ""))
-        changes.append({"kind": str(obj.get("kind", "")), "name": name,
-                        "action": "updated" if name in before else "created"})
+        changes.append(
+            {"kind": str(obj.get("kind", "")), "name": name, "action": "updated" if name in before else "created"}
+        )
     return changes
 
 

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: rustfs.operator contributors
 # Apache License 2.0 (see LICENSE)
 """Filter plugin tenant_objects: the desired state of a tenant, for playbooks."""
@@ -59,13 +58,14 @@ _value:
   elements: dict
 """
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
-from ansible_collections.rustfs.operator.plugins.module_utils.render import RenderOptions, render_tenant
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import format_errors
+from ansible_collections.rustfs.operator.plugins.module_utils.render import RenderOptions, render_tenant
 
 
 def tenant_objects(

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: rustfs.operator contributors
 # Apache License 2.0 (see LICENSE)
 """Filter plugin tenant_plan: desired objects plus the changes that must be refused."""
@@ -67,7 +66,8 @@ _value:
       elements: dict
 """
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
 from ansible_collections.rustfs.operator.plugins.module_utils.plan import Plan, plan_tenant

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: rustfs.operator contributors
 # Apache License 2.0 (see LICENSE)
 """Filter plugin tenant_validate: the engine's validation, for playbooks."""
@@ -49,7 +48,8 @@ _value:
       type: str
 """
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import FieldError
 from ansible_collections.rustfs.operator.plugins.module_utils.validation import validate_tenant

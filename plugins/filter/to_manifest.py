@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: rustfs.operator contributors
 # Apache License 2.0 (see LICENSE)
 """Filter plugin to_manifest: objects as one multi-document YAML text."""
@@ -35,7 +34,8 @@ _value:
   type: str
 """
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ansible_collections.rustfs.operator.plugins.module_utils.manifest import to_manifest
 

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: rustfs.operator contributors
 # Apache License 2.0 (see LICENSE)
 """The RustFS container environment, in the order of spec 6.5.
@@ -49,9 +48,7 @@ def kms_env(tenant: Tenant) -> list[JSON]:
             env.append(secret_env("RUSTFS_KMS_VAULT_TOKEN", str(kms_secret), "vault-token"))
     else:
         local = as_dict(encryption.get("local"))
-        env.append(
-            value_env("RUSTFS_KMS_KEY_DIR", str(local.get("keyDirectory") or default_kms_key_directory(tenant)))
-        )
+        env.append(value_env("RUSTFS_KMS_KEY_DIR", str(local.get("keyDirectory") or default_kms_key_directory(tenant))))
         master = as_dict(local.get("masterKeySecretRef"))
         if master.get("name") and master.get("key"):
             env.append(secret_env("RUSTFS_KMS_LOCAL_MASTER_KEY", str(master["name"]), str(master["key"])))

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: rustfs.operator contributors
 # Apache License 2.0 (see LICENSE)
 """Which Kubernetes Events a reconcile should emit.
@@ -34,10 +33,16 @@ def planned_events(
         if item.get("kind") != "StatefulSet":
             continue
         if item.get("action") == "created":
-            events.append({"type": "Normal", "reason": "StatefulSetCreated", "message": f"created StatefulSet {item['name']}"})
+            events.append(
+                {"type": "Normal", "reason": "StatefulSetCreated", "message": f"created StatefulSet {item['name']}"}
+            )
         elif item.get("action") == "updated":
             events.append(
-                {"type": "Normal", "reason": "StatefulSetUpdateStarted", "message": f"updating StatefulSet {item['name']}"}
+                {
+                    "type": "Normal",
+                    "reason": "StatefulSetUpdateStarted",
+                    "message": f"updating StatefulSet {item['name']}",
+                }
             )
     old = {as_dict(x).get("type"): as_dict(x) for x in as_list(previous_status.get("conditions"))}
     for problem in problems:
@@ -52,7 +57,13 @@ def planned_events(
             continue
         if before.get("status") != condition["status"] or before.get("reason") != condition["reason"]:
             kind = "Normal" if condition["status"] == "True" or condition["reason"] != "PoolDegraded" else "Warning"
-            events.append({"type": kind, "reason": condition["reason"], "message": condition.get("message") or condition["reason"]})
+            events.append(
+                {
+                    "type": kind,
+                    "reason": condition["reason"],
+                    "message": condition.get("message") or condition["reason"],
+                }
+            )
     return events
 
 

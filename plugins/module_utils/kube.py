@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: rustfs.operator contributors
 # Apache License 2.0 (see LICENSE)
 """API access for this collection's modules, through kubernetes.core's client.

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: rustfs.operator contributors
 # Apache License 2.0 (see LICENSE)
 """Objects to a multi-document YAML manifest, as `kubectl apply -f` and GitOps tools read it."""

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: rustfs.operator contributors
 # Apache License 2.0 (see LICENSE)
 """Per-tenant Role and RoleBinding, only when `createServiceAccountRbac` asks for them.
@@ -31,7 +30,9 @@ def rbac_objects(tenant: Tenant) -> list[JSON]:
         return []
     metadata = {"name": role_name(tenant.name), "namespace": tenant.namespace, "labels": common_labels(tenant.name)}
     secrets = referenced_secrets(tenant)
-    rules = [{"apiGroups": [""], "resources": ["secrets"], "resourceNames": secrets, "verbs": ["get"]}] if secrets else []
+    rules = (
+        [{"apiGroups": [""], "resources": ["secrets"], "resourceNames": secrets, "verbs": ["get"]}] if secrets else []
+    )
     return [
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": dict(metadata), "rules": rules},
         {
@@ -39,6 +40,8 @@ def rbac_objects(tenant: Tenant) -> list[JSON]:
             "kind": "RoleBinding",
             "metadata": dict(metadata),
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": role_name(tenant.name)},
-            "subjects": [{"kind": "ServiceAccount", "name": service_account_name(tenant), "namespace": tenant.namespace}],
+            "subjects": [
+                {"kind": "ServiceAccount", "name": service_account_name(tenant), "namespace": tenant.namespace}
+            ],
         },
     ]

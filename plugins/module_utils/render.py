@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: rustfs.operator contributors
 # Apache License 2.0 (see LICENSE)
 """The desired state of a tenant: every object, in apply order.

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: rustfs.operator contributors
 # Apache License 2.0 (see LICENSE)
 """Refusal of changes that would lose data or that Kubernetes cannot make (spec 8).
@@ -36,8 +35,13 @@ def _refusal(field: str, message: str, reason: str, condition: str, event: str) 
 
 
 def _update_blocked(field: str, message: str) -> Refusal:
-    return _refusal(field, f"{message} {GROW_HINT}", "StatefulSetUpdateValidationFailed", "WorkloadsReady",
-                    "StatefulSetUpdateBlocked")
+    return _refusal(
+        field,
+        f"{message} {GROW_HINT}",
+        "StatefulSetUpdateValidationFailed",
+        "WorkloadsReady",
+        "StatefulSetUpdateBlocked",
+    )
 
 
 def _templates(statefulset: Mapping[str, Any]) -> dict[str, JSON]:
@@ -55,48 +59,72 @@ def _same_quantity(a: Any, b: Any) -> bool:
     try:
         return parse_quantity(a) == parse_quantity(b)
     except ValueError:
-        return a == b
+        return bool(a == b)
 
 
-def compare_statefulset(index: int, pool_name: str, desired: Mapping[str, Any], live: Mapping[str, Any]) -> list[Refusal]:
+def compare_statefulset(
+    index: int, pool_name: str, desired: Mapping[str, Any], live: Mapping[str, Any]
+) -> list[Refusal]:
     """Only the fields Kubernetes or RustFS cannot change in place are compared."""
     field = f"spec.pools[{index}]"
     want, have = as_dict(desired.get("spec")), as_dict(live.get("spec"))
     refusals: list[Refusal] = []
     if want.get("replicas") != have.get("replicas"):
-        refusals.append(_update_blocked(
-            f"{field}.servers",
-            f"pool {pool_name} runs {have.get('replicas')} servers and servers cannot change; "
-            f"set servers back to {have.get('replicas')}."))
+        refusals.append(
+            _update_blocked(
+                f"{field}.servers",
+                f"pool {pool_name} runs {have.get('replicas')} servers and servers cannot change; "
+                f"set servers back to {have.get('replicas')}.",
+            )
+        )
     for key, what in (("selector", "selector"), ("serviceName", "headless Service")):
         if have.get(key) is not None and want.get(key) != have.get(key):
-            refusals.append(_update_blocked(
-                field, f"StatefulSet of pool {pool_name} has a different {what} than this tenant renders; "
-                       "it was not created for this tenant or was changed by hand."))
+            refusals.append(
+                _update_blocked(
+                    field,
+                    f"StatefulSet of pool {pool_name} has a different {what} than this tenant renders; "
+                    "it was not created for this tenant or was changed by hand.",
+                )
+            )
     wanted, existing = _templates(desired), _templates(live)
     if sorted(wanted) != sorted(existing):
         live_volumes = len([n for n in existing if n.startswith("vol-")])
-        refusals.append(_update_blocked(
-            f"{field}.persistence.volumesPerServer",
-            f"pool {pool_name} has the volume claim templates {', '.join(sorted(existing))} and they cannot change "
-            f"(volumesPerServer was {live_volumes}; spec.logging.mode persistent adds 'logs'); restore them."))
+        refusals.append(
+            _update_blocked(
+                f"{field}.persistence.volumesPerServer",
+                f"pool {pool_name} has the volume claim templates {', '.join(sorted(existing))} and they cannot change "
+                f"(volumesPerServer was {live_volumes}; spec.logging.mode persistent adds 'logs'); restore them.",
+            )
+        )
         return refusals
     for name, spec in wanted.items():
         old = existing[name]
         template_field = f"{field}.persistence.volumeClaimTemplate" if name != c.LOGS_VOLUME else "spec.logging"
         if not _same_quantity(_storage(spec), _storage(old)):
-            refusals.append(_update_blocked(
-                f"{template_field}.resources.requests.storage" if name != c.LOGS_VOLUME else f"{template_field}.storageSize",
-                f"pool {pool_name} claims {_storage(old)} per volume ({name}); set the size back to {_storage(old)}."))
+            refusals.append(
+                _update_blocked(
+                    f"{template_field}.resources.requests.storage"
+                    if name != c.LOGS_VOLUME
+                    else f"{template_field}.storageSize",
+                    f"pool {pool_name} claims {_storage(old)} per volume ({name}); "
+                    f"set the size back to {_storage(old)}.",
+                )
+            )
         if list(as_list(spec.get("accessModes"))) != list(as_list(old.get("accessModes"))):
-            refusals.append(_update_blocked(
-                f"{template_field}.accessModes",
-                f"pool {pool_name} volumes use access modes {as_list(old.get('accessModes'))}; restore them."))
+            refusals.append(
+                _update_blocked(
+                    f"{template_field}.accessModes",
+                    f"pool {pool_name} volumes use access modes {as_list(old.get('accessModes'))}; restore them.",
+                )
+            )
         if spec.get("storageClassName") != old.get("storageClassName"):
-            refusals.append(_update_blocked(
-                f"{template_field}.storageClassName",
-                f"pool {pool_name} volumes use storage class {old.get('storageClassName') or '(cluster default)'}; "
-                "restore it."))
+            refusals.append(
+                _update_blocked(
+                    f"{template_field}.storageClassName",
+                    f"pool {pool_name} volumes use storage class {old.get('storageClassName') or '(cluster default)'}; "
+                    "restore it.",
+                )
+            )
     return refusals
 
 
@@ -126,15 +154,25 @@ def check_changes(
     removed = sorted(p for p in live_by_pool if p not in desired_by_pool and not _decommissioned(status, p))
     added = sorted(p for p in desired_by_pool if p not in live_by_pool)
     if removed and added:
-        refusals.append(_refusal(
-            "spec.pools[].name",
-            f"pool names are immutable: {', '.join(removed)} is gone and {', '.join(added)} is new in one change. "
-            f"Restore the pool {', '.join(removed)}; add new pools under new names alongside it.",
-            "ImmutableFieldModified", "SpecValid", "ImmutableFieldModified"))
+        refusals.append(
+            _refusal(
+                "spec.pools[].name",
+                f"pool names are immutable: {', '.join(removed)} is gone and {', '.join(added)} is new in one change. "
+                f"Restore the pool {', '.join(removed)}; add new pools under new names alongside it.",
+                "ImmutableFieldModified",
+                "SpecValid",
+                "ImmutableFieldModified",
+            )
+        )
     elif removed:
-        refusals.append(_refusal(
-            "spec.pools",
-            f"pool {', '.join(removed)} still has a StatefulSet and holds data; put it back in spec.pools. "
-            "A pool can leave the spec only after it is decommissioned (spec.poolLifecycle).",
-            "PoolDeleteBlocked", "SpecValid", "PoolDeleteBlocked"))
+        refusals.append(
+            _refusal(
+                "spec.pools",
+                f"pool {', '.join(removed)} still has a StatefulSet and holds data; put it back in spec.pools. "
+                "A pool can leave the spec only after it is decommissioned (spec.poolLifecycle).",
+                "PoolDeleteBlocked",
+                "SpecValid",
+                "PoolDeleteBlocked",
+            )
+        )
     return refusals

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: rustfs.operator contributors
 # Apache License 2.0 (see LICENSE)
 """Pod and container security contexts (spec 6.6 and 9.6).
@@ -104,7 +103,9 @@ def _profile_errors(field: str, profile: Any) -> list[FieldError]:
         errors.append(field_error(f"{field}.type", f"must be one of {', '.join(PROFILE_TYPES)}", REASON_PROFILE))
     if kind == "Localhost":
         if not local:
-            errors.append(field_error(f"{field}.localhostProfile", "is required when type is Localhost", REASON_PROFILE))
+            errors.append(
+                field_error(f"{field}.localhostProfile", "is required when type is Localhost", REASON_PROFILE)
+            )
         elif "seccomp" in field and (str(local).startswith("/") or ".." in str(local).split("/")):
             errors.append(
                 field_error(
@@ -129,7 +130,10 @@ def _image_gate(tenant: Tenant, contexts: SecurityContexts) -> str | None:
         repository, tag = "", ""
     if repository:
         if _ALPHA.match(tag):
-            return f"image {image} (an alpha release) is known to fail under RuntimeDefault seccomp; use 1.0.0-beta.9 or later"
+            return (
+                f"image {image} (an alpha release) is known to fail under RuntimeDefault seccomp; "
+                "use 1.0.0-beta.9 or later"
+            )
         beta = _BETA.match(tag)
         if beta:
             if int(beta.group(1)) >= 9:

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: rustfs.operator contributors
 # Apache License 2.0 (see LICENSE)
 """The Tenant status of spec 10, computed from what the cluster reports.
@@ -18,8 +17,17 @@ from ansible_collections.rustfs.operator.plugins.module_utils.model import JSON,
 from ansible_collections.rustfs.operator.plugins.module_utils.naming import statefulset_name
 
 CONDITION_ORDER = (
-    "Ready", "Reconciling", "Degraded", "SpecValid", "CredentialsReady", "RpcAuthReady", "KmsReady",
-    "TlsReady", "PoolsReady", "WorkloadsReady", "ProvisioningReady",
+    "Ready",
+    "Reconciling",
+    "Degraded",
+    "SpecValid",
+    "CredentialsReady",
+    "RpcAuthReady",
+    "KmsReady",
+    "TlsReady",
+    "PoolsReady",
+    "WorkloadsReady",
+    "ProvisioningReady",
 )
 SUCCESS = "ReconcileSucceeded"
 # Which condition owns a user-fixable reason; anything unlisted belongs to SpecValid.
@@ -65,8 +73,9 @@ def pool_state(statefulset: Mapping[str, Any] | None) -> str:
     return "Initialized"
 
 
-def pool_status(tenant: Tenant, pool_name: str, statefulset: Mapping[str, Any] | None, previous: Mapping[str, Any],
-                now: str) -> JSON:
+def pool_status(
+    tenant: Tenant, pool_name: str, statefulset: Mapping[str, Any] | None, previous: Mapping[str, Any], now: str
+) -> JSON:
     status = as_dict((statefulset or {}).get("status"))
     state = pool_state(statefulset)
     item: JSON = {
@@ -83,8 +92,9 @@ def pool_status(tenant: Tenant, pool_name: str, statefulset: Mapping[str, Any] |
     for key in ("currentRevision", "updateRevision"):
         if status.get(key):
             item[key] = status[key]
-    item["lastUpdateTime"] = previous["lastUpdateTime"] if previous.get("state") == state and previous.get(
-        "lastUpdateTime") else now
+    item["lastUpdateTime"] = (
+        previous["lastUpdateTime"] if previous.get("state") == state and previous.get("lastUpdateTime") else now
+    )
     return item
 
 
@@ -113,7 +123,8 @@ def current_state(conditions: Sequence[Mapping[str, Any]], user_fixable: bool) -
 
 def _conditions(tenant: Tenant, problems: Sequence[FieldError], pools: Sequence[JSON]) -> tuple[list[JSON], bool]:
     applicable = [
-        kind for kind in CONDITION_ORDER
+        kind
+        for kind in CONDITION_ORDER
         if not (kind == "RpcAuthReady" and not tenant.spec.get("rpcSecret"))
         and not (kind == "TlsReady" and not tenant.tls_enabled)
     ]
@@ -150,8 +161,9 @@ def _conditions(tenant: Tenant, problems: Sequence[FieldError], pools: Sequence[
         if kind in result:
             continue
         if kind in owned:
-            result[kind] = _condition(kind, "False", owned[kind][0]["reason"],
-                                      "; ".join(f"{p['field']}: {p['message']}" for p in owned[kind]))
+            result[kind] = _condition(
+                kind, "False", owned[kind][0]["reason"], "; ".join(f"{p['field']}: {p['message']}" for p in owned[kind])
+            )
         elif problems and kind in ("PoolsReady", "WorkloadsReady", "ProvisioningReady"):
             # Nothing was applied: these report what they last knew, not success.
             result[kind] = _condition(kind, "Unknown", "ReconcileBlocked", "not evaluated while the tenant is blocked")
@@ -172,13 +184,16 @@ def tenant_status(
     previous = previous or {}
     by_pool = {str(as_dict(as_dict(s.get("metadata")).get("labels")).get("rustfs.pool")): s for s in live_statefulsets}
     previous_pools = {str(as_dict(p).get("name")): as_dict(p) for p in as_list(previous.get("pools"))}
-    pools = [pool_status(tenant, p.name, by_pool.get(p.name), previous_pools.get(p.name, {}), now) for p in tenant.pools]
+    pools = [
+        pool_status(tenant, p.name, by_pool.get(p.name), previous_pools.get(p.name, {}), now) for p in tenant.pools
+    ]
     conditions, user_fixable = _conditions(tenant, problems, pools)
     previous_conditions = {as_dict(c).get("type"): as_dict(c) for c in as_list(previous.get("conditions"))}
     for condition in conditions:
         old = previous_conditions.get(condition["type"], {})
         condition["lastTransitionTime"] = (
-            old["lastTransitionTime"] if old.get("status") == condition["status"] and old.get("lastTransitionTime")
+            old["lastTransitionTime"]
+            if old.get("status") == condition["status"] and old.get("lastTransitionTime")
             else now
         )
         if tenant.generation is not None:

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: rustfs.operator contributors
 # Apache License 2.0 (see LICENSE)
 """Every rule a Tenant must pass before anything is rendered or applied.
@@ -192,7 +191,9 @@ def validate_encryption(tenant: Tenant) -> list[FieldError]:
     master = local.get("masterKeySecretRef")
     if master is not None and not all(str(as_dict(master).get(k) or "").strip() for k in ("name", "key")):
         errors.append(
-            field_error("spec.encryption.local.masterKeySecretRef", "name and key must not be empty", "KmsConfigInvalid")
+            field_error(
+                "spec.encryption.local.masterKeySecretRef", "name and key must not be empty", "KmsConfigInvalid"
+            )
         )
     return errors
 

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: rustfs.operator contributors
 # Apache License 2.0 (see LICENSE)
 """RUSTFS_VOLUMES (spec 7): how every RustFS server finds every disk.
@@ -20,9 +19,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils.naming import (
 
 def is_single_node_single_disk(tenant: Tenant) -> bool:
     return (
-        len(tenant.pools) == 1
-        and tenant.pools[0].servers == 1
-        and tenant.pools[0].persistence.volumes_per_server == 1
+        len(tenant.pools) == 1 and tenant.pools[0].servers == 1 and tenant.pools[0].persistence.volumes_per_server == 1
     )
 
 

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: rustfs.operator contributors
 # Apache License 2.0 (see LICENSE)
 """One StatefulSet per pool (spec 6.4).
@@ -71,9 +70,7 @@ def rustfs_container(tenant: Tenant, pool: Pool, cluster_domain: str, security_c
         container["resources"] = pool.spec["resources"]
     if tenant.spec.get("lifecycle") is not None:
         container["lifecycle"] = tenant.spec["lifecycle"]
-    mounts = [
-        {"name": claim_template_name(index), "mountPath": path} for index, path in enumerate(pool.volume_paths())
-    ]
+    mounts = [{"name": claim_template_name(index), "mountPath": path} for index, path in enumerate(pool.volume_paths())]
     if tenant.logging_mode in ("emptydir", "persistent"):
         logging = as_dict(tenant.spec.get("logging"))
         mounts.append({"name": c.LOGS_VOLUME, "mountPath": str(logging.get("mountPath") or c.DEFAULT_LOG_MOUNT_PATH)})

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: rustfs.operator contributors
 # Apache License 2.0 (see LICENSE)
 """Module tenant_info: everything a reconcile must know about a tenant's live state, in one API round."""
@@ -100,10 +99,10 @@ problems:
 
 from typing import Any
 
-from kubernetes.dynamic.exceptions import ResourceNotFoundError
-
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
+from kubernetes.dynamic.exceptions import ResourceNotFoundError
+
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
 from ansible_collections.rustfs.operator.plugins.module_utils.credentials import (
     check_credentials_secret,
@@ -120,17 +119,21 @@ from ansible_collections.rustfs.operator.plugins.module_utils.kube import (
 def read_state(client: Any, params: dict[str, Any]) -> dict[str, Any]:
     name, namespace = params["name"], params["namespace"]
     selector = f"{c.LABEL_TENANT}={name}"
-    statefulsets = plain(client.get(client.resource("StatefulSet", "apps/v1"), namespace=namespace,
-                                    label_selector=selector))["items"]
-    claims = plain(client.get(client.resource("PersistentVolumeClaim", "v1"), namespace=namespace,
-                              label_selector=selector))["items"]
+    statefulsets = plain(
+        client.get(client.resource("StatefulSet", "apps/v1"), namespace=namespace, label_selector=selector)
+    )["items"]
+    claims = plain(
+        client.get(client.resource("PersistentVolumeClaim", "v1"), namespace=namespace, label_selector=selector)
+    )["items"]
     problems = []
     if params.get("credentials_secret"):
         secret_name = params["credentials_secret"]
         problems += check_credentials_secret(secret_name, get_or_none(client, "Secret", "v1", secret_name, namespace))
     if params.get("rpc_secret"):
         ref = params["rpc_secret"]
-        problems += check_rpc_secret(ref["name"], ref["key"], get_or_none(client, "Secret", "v1", ref["name"], namespace))
+        problems += check_rpc_secret(
+            ref["name"], ref["key"], get_or_none(client, "Secret", "v1", ref["name"], namespace)
+        )
     try:
         tenant = get_or_none(client, c.TENANT_KIND, c.TENANT_API_VERSION, name, namespace)
         crd_installed = True
@@ -151,8 +154,10 @@ def main() -> None:
         name=dict(type="str", required=True),
         namespace=dict(type="str", required=True),
         credentials_secret=dict(type="str"),
-        rpc_secret=dict(type="dict", options=dict(name=dict(type="str", required=True),
-                                                  key=dict(type="str", required=True, no_log=False))),
+        rpc_secret=dict(
+            type="dict",
+            options=dict(name=dict(type="str", required=True), key=dict(type="str", required=True, no_log=False)),
+        ),
     )
     module = AnsibleK8SModule(argument_spec=argument_spec, supports_check_mode=True)
     try:
@@ -160,7 +165,7 @@ def main() -> None:
         module.exit_json(changed=False, **read_state(client, module.params))
     except CoreException as error:
         module.fail_from_exception(error)
-    except Exception as error:  # noqa: BLE001 - API errors must fail the task with their message
+    except Exception as error:
         module.fail_json(msg=f"Failed to read tenant {module.params['name']}: {error}")
 
 

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: rustfs.operator contributors
 # Apache License 2.0 (see LICENSE)
 """Module tenant_status: write a Tenant's status and events from the live cluster."""
@@ -39,7 +38,8 @@ options:
     elements: dict
     default: []
   applied:
-    description: Objects this run created or changed, each with C(kind), C(name) and C(action) (C(created) or C(updated)).
+    description:
+      - Objects this run created or changed, each with C(kind), C(name) and C(action) (C(created) or C(updated)).
     type: list
     elements: dict
     default: []
@@ -76,13 +76,13 @@ events:
   elements: dict
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
-
-from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
+from kubernetes.dynamic.exceptions import ResourceNotFoundError
+
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
 from ansible_collections.rustfs.operator.plugins.module_utils.events import event_object, planned_events
 from ansible_collections.rustfs.operator.plugins.module_utils.kube import (
@@ -96,7 +96,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils.status import tena
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def run(module: AnsibleK8SModule, client: Any) -> dict[str, Any]:
@@ -108,8 +108,11 @@ def run(module: AnsibleK8SModule, client: Any) -> dict[str, Any]:
         tenant = None
     if tenant is None:
         return {"changed": False, "status": {}, "events": []}
-    statefulsets = plain(client.get(client.resource("StatefulSet", "apps/v1"), namespace=namespace,
-                                    label_selector=f"{c.LABEL_TENANT}={name}"))["items"]
+    statefulsets = plain(
+        client.get(
+            client.resource("StatefulSet", "apps/v1"), namespace=namespace, label_selector=f"{c.LABEL_TENANT}={name}"
+        )
+    )["items"]
     previous = tenant.get("status") or {}
     timestamp = now()
     status = tenant_status(parse_tenant(tenant), statefulsets, params["problems"], previous, timestamp)
@@ -119,8 +122,13 @@ def run(module: AnsibleK8SModule, client: Any) -> dict[str, Any]:
     if not module.check_mode:
         if changed:
             resource = client.resource(c.TENANT_KIND, c.TENANT_API_VERSION).status
-            client.patch(resource, {"metadata": {"name": name}, "status": status}, name=name, namespace=namespace,
-                         content_type="application/merge-patch+json")
+            client.patch(
+                resource,
+                {"metadata": {"name": name}, "status": status},
+                name=name,
+                namespace=namespace,
+                content_type="application/merge-patch+json",
+            )
         event_resource = client.resource("Event", "v1")
         for event in events:
             client.create(event_resource, event_object(tenant, event, timestamp), namespace=namespace)
@@ -144,7 +152,7 @@ def main() -> None:
         module.exit_json(**run(module, get_api_client(module=module)))
     except CoreException as error:
         module.fail_from_exception(error)
-    except Exception as error:  # noqa: BLE001 - API errors must fail the task with their message
+    except Exception as error:
         module.fail_json(msg=f"Failed to write the status of tenant {module.params['name']}: {error}")
 
 

@@ -47,14 +47,21 @@ def statefulsets(api: client.ApiClient, namespace: str) -> dict[str, client.V1St
 def resource_versions(api: client.ApiClient, namespace: str) -> dict[str, str]:
     """Every object the collection writes, keyed by kind/name."""
     core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
-    versions = {f"StatefulSet/{s.metadata.name}": s.metadata.resource_version
-                for s in apps.list_namespaced_stateful_set(namespace).items}
-    versions |= {f"Service/{s.metadata.name}": s.metadata.resource_version
-                 for s in core.list_namespaced_service(namespace).items}
-    versions |= {f"ServiceAccount/{s.metadata.name}": s.metadata.resource_version
-                 for s in core.list_namespaced_service_account(namespace).items}
-    versions |= {f"PVC/{c.metadata.name}": c.metadata.resource_version
-                 for c in core.list_namespaced_persistent_volume_claim(namespace).items}
+    versions = {
+        f"StatefulSet/{s.metadata.name}": s.metadata.resource_version
+        for s in apps.list_namespaced_stateful_set(namespace).items
+    }
+    versions |= {
+        f"Service/{s.metadata.name}": s.metadata.resource_version for s in core.list_namespaced_service(namespace).items
+    }
+    versions |= {
+        f"ServiceAccount/{s.metadata.name}": s.metadata.resource_version
+        for s in core.list_namespaced_service_account(namespace).items
+    }
+    versions |= {
+        f"PVC/{c.metadata.name}": c.metadata.resource_version
+        for c in core.list_namespaced_persistent_volume_claim(namespace).items
+    }
     for tenant in custom(api).list_namespaced_custom_object("rustfs.com", "v1alpha1", namespace, "tenants")["items"]:
         versions[f"Tenant/{tenant['metadata']['name']}"] = tenant["metadata"]["resourceVersion"]
     return versions
@@ -65,16 +72,21 @@ def env_of(statefulset: client.V1StatefulSet) -> dict[str, str | None]:
 
 
 def create_secret(api: client.ApiClient, namespace: str, name: str, data: dict[str, bytes]) -> None:
-    client.CoreV1Api(api).create_namespaced_secret(namespace, client.V1Secret(
-        metadata=client.V1ObjectMeta(name=name),
-        data={k: base64.b64encode(v).decode() for k, v in data.items()}))
+    client.CoreV1Api(api).create_namespaced_secret(
+        namespace,
+        client.V1Secret(
+            metadata=client.V1ObjectMeta(name=name), data={k: base64.b64encode(v).decode() for k, v in data.items()}
+        ),
+    )
 
 
 def wait_ready(api: client.ApiClient, namespace: str, name: str) -> dict[str, Any]:
     """With wait=true the run writes its status after the rollout, so Ready is there at once."""
+
     def ready() -> dict[str, Any] | None:
         tenant = read_tenant(api, namespace, name)
         return tenant if tenant.get("status", {}).get("currentState") == "Ready" else None
+
     return kube.wait_for(ready, timeout=60, what=f"tenant {name} Ready")
 
 
@@ -101,7 +113,12 @@ def test_example_is_created_ready_and_a_rerun_changes_nothing(
         sts = sets[f"{name}-{pool['name']}"]
         assert sts.status.ready_replicas == pool["servers"]
         owner = sts.metadata.owner_references[0]
-        assert (owner.kind, owner.name, owner.uid, owner.controller) == ("Tenant", name, stored["metadata"]["uid"], True)
+        assert (owner.kind, owner.name, owner.uid, owner.controller) == (
+            "Tenant",
+            name,
+            stored["metadata"]["uid"],
+            True,
+        )
     claims = client.CoreV1Api(api).list_namespaced_persistent_volume_claim(namespace).items
     assert len(claims) == sum(p["servers"] * p["persistence"]["volumesPerServer"] for p in pools)
     assert all(c.status.phase == "Bound" for c in claims)
@@ -126,7 +143,8 @@ def test_env_change_rolls_and_added_pool_updates_every_pool(
     assert changed.returncode == 0, changed.output
     rolled = kube.wait_for(
         lambda: (s := statefulsets(api, namespace)["example-tenant-primary"]).status.update_revision != revision and s,
-        what="a new StatefulSet revision")
+        what="a new StatefulSet revision",
+    )
     assert env_of(rolled)["RUST_LOG"] == "debug"
 
     tenant["spec"]["pools"].append({"name": "second", "servers": 2, "persistence": {"volumesPerServer": 1}})
@@ -137,26 +155,58 @@ def test_env_change_rolls_and_added_pool_updates_every_pool(
     volumes = {env_of(s)["RUSTFS_VOLUMES"] for s in sets.values()}
     assert len(volumes) == 1
     assert volumes.pop().endswith(
-        f"http://example-tenant-second-{{0...1}}.example-tenant-hl.{namespace}.svc.cluster.local:9000/data/rustfs{{0...0}}")
+        f"http://example-tenant-second-{{0...1}}.example-tenant-hl.{namespace}.svc.cluster.local:9000/data/rustfs{{0...0}}"
+    )
 
 
 FORBIDDEN: list[tuple[str, Any, str, str]] = [
-    ("servers", lambda t: t["spec"]["pools"][0].update(servers=3), "spec.pools[0].servers",
-     "StatefulSetUpdateValidationFailed"),
-    ("volumesPerServer", lambda t: t["spec"]["pools"][0]["persistence"].update(volumesPerServer=3),
-     "spec.pools[0].persistence.volumesPerServer", "StatefulSetUpdateValidationFailed"),
-    ("storage class", lambda t: t["spec"]["pools"][0]["persistence"].update(volumeClaimTemplate={
-        "accessModes": ["ReadWriteOnce"], "storageClassName": "other", "resources": {"requests": {"storage": "10Gi"}}}),
-     "storageClassName", "StatefulSetUpdateValidationFailed"),
-    ("smaller size", lambda t: t["spec"]["pools"][0]["persistence"].update(volumeClaimTemplate={
-        "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "5Gi"}}}),
-     "resources.requests.storage", "StatefulSetUpdateValidationFailed"),
-    ("access modes", lambda t: t["spec"]["pools"][0]["persistence"].update(volumeClaimTemplate={
-        "accessModes": ["ReadWriteMany"], "resources": {"requests": {"storage": "10Gi"}}}),
-     "accessModes", "StatefulSetUpdateValidationFailed"),
+    (
+        "servers",
+        lambda t: t["spec"]["pools"][0].update(servers=3),
+        "spec.pools[0].servers",
+        "StatefulSetUpdateValidationFailed",
+    ),
+    (
+        "volumesPerServer",
+        lambda t: t["spec"]["pools"][0]["persistence"].update(volumesPerServer=3),
+        "spec.pools[0].persistence.volumesPerServer",
+        "StatefulSetUpdateValidationFailed",
+    ),
+    (
+        "storage class",
+        lambda t: t["spec"]["pools"][0]["persistence"].update(
+            volumeClaimTemplate={
+                "accessModes": ["ReadWriteOnce"],
+                "storageClassName": "other",
+                "resources": {"requests": {"storage": "10Gi"}},
+            }
+        ),
+        "storageClassName",
+        "StatefulSetUpdateValidationFailed",
+    ),
+    (
+        "smaller size",
+        lambda t: t["spec"]["pools"][0]["persistence"].update(
+            volumeClaimTemplate={"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "5Gi"}}}
+        ),
+        "resources.requests.storage",
+        "StatefulSetUpdateValidationFailed",
+    ),
+    (
+        "access modes",
+        lambda t: t["spec"]["pools"][0]["persistence"].update(
+            volumeClaimTemplate={"accessModes": ["ReadWriteMany"], "resources": {"requests": {"storage": "10Gi"}}}
+        ),
+        "accessModes",
+        "StatefulSetUpdateValidationFailed",
+    ),
     ("pool removal", lambda t: t["spec"]["pools"].pop(1), "spec.pools", "PoolDeleteBlocked"),
-    ("pool rename", lambda t: t["spec"]["pools"][1].update(name="renamed"), "spec.pools[].name",
-     "ImmutableFieldModified"),
+    (
+        "pool rename",
+        lambda t: t["spec"]["pools"][1].update(name="renamed"),
+        "spec.pools[].name",
+        "ImmutableFieldModified",
+    ),
 ]
 
 
@@ -184,7 +234,8 @@ def test_forbidden_change_is_refused_and_the_cluster_is_unchanged(
 
     after = resource_versions(api, namespace)
     assert {k: v for k, v in after.items() if not k.startswith("Tenant/")} == {
-        k: v for k, v in before.items() if not k.startswith("Tenant/")}
+        k: v for k, v in before.items() if not k.startswith("Tenant/")
+    }
     stored = read_tenant(api, namespace, "multi-pool-tenant")
     assert stored["spec"] == spec_before
     assert stored["status"]["currentState"] == "Blocked"
@@ -197,8 +248,11 @@ def test_forbidden_change_is_refused_and_the_cluster_is_unchanged(
 CREDENTIAL_CASES = [
     ("missing", None, "CredentialSecretNotFound"),
     ("no secretkey", {"accesskey": b"longenough1"}, "CredentialSecretMissingKey"),
-    ("not utf-8", {"accesskey": b"\xff\xfe\xfd\xfc\xfb\xfa\xf9\xf8", "secretkey": b"longenough1"},
-     "CredentialSecretInvalidEncoding"),
+    (
+        "not utf-8",
+        {"accesskey": b"\xff\xfe\xfd\xfc\xfb\xfa\xf9\xf8", "secretkey": b"longenough1"},
+        "CredentialSecretInvalidEncoding",
+    ),
     ("too short", {"accesskey": b"short", "secretkey": b"longenough1"}, "CredentialSecretTooShort"),
 ]
 
@@ -259,19 +313,34 @@ def test_delete_keeps_volumes_unless_asked(api: client.ApiClient, namespace: str
 
     purge = tenant_play(tenant, tmp_path, state="absent", delete_volumes=True)
     assert purge.returncode == 0, purge.output
-    kube.wait_for(lambda: not [c for c in core.list_namespaced_persistent_volume_claim(namespace).items
-                               if c.metadata.deletion_timestamp is None], what="claims deleted")
+    kube.wait_for(
+        lambda: (
+            not [
+                c
+                for c in core.list_namespaced_persistent_volume_claim(namespace).items
+                if c.metadata.deletion_timestamp is None
+            ]
+        ),
+        what="claims deleted",
+    )
 
 
 def test_rendered_pods_are_admitted_under_pod_security_restricted(api: client.ApiClient, tmp_path: Path) -> None:
-    namespace = kube.create_namespace(api, "it-restricted", labels={
-        "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/enforce-version": "latest"})
+    namespace = kube.create_namespace(
+        api,
+        "it-restricted",
+        labels={
+            "pod-security.kubernetes.io/enforce": "restricted",
+            "pod-security.kubernetes.io/enforce-version": "latest",
+        },
+    )
     try:
         tenant = example_tenant("simple-tenant.yaml", namespace)
         assert tenant_play(tenant, tmp_path).returncode == 0
         pods = kube.wait_for(
             lambda: len(items := client.CoreV1Api(api).list_namespaced_pod(namespace).items) == 2 and items,
-            what="both pods admitted")
+            what="both pods admitted",
+        )
         assert {p.metadata.name for p in pods} == {"example-tenant-primary-0", "example-tenant-primary-1"}
     finally:
         kube.delete_namespace(api, namespace)

@@ -14,7 +14,9 @@ BIN = REPO / ".venv" / "bin"
 def test_tarball_leaves_out_dev_files_and_renders_when_installed(tmp_path: Path) -> None:
     build = subprocess.run(
         [str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(tmp_path), str(REPO)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert build.returncode == 0, build.stdout + build.stderr
     tarball = next(tmp_path.glob("rustfs-operator-*.tar.gz"))
@@ -35,16 +37,29 @@ def test_tarball_leaves_out_dev_files_and_renders_when_installed(tmp_path: Path)
     env["ANSIBLE_COLLECTIONS_PATH"] = str(install_root)
     install = subprocess.run(
         [str(BIN / "ansible-galaxy"), "collection", "install", "--no-deps", "-p", str(install_root), str(tarball)],
-        cwd=workdir, env=env, capture_output=True, text=True, check=False,
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert install.returncode == 0, install.stdout + install.stderr
     assert (install_root / "ansible_collections" / "rustfs" / "operator" / "MANIFEST.json").exists()
     out = tmp_path / "out"
     render = subprocess.run(
-        [str(BIN / "ansible-playbook"), "rustfs.operator.render",
-         "-e", f"tenant_file={REPO / 'tests' / 'fixtures' / 'examples' / 'multi-pool-tenant.yaml'}",
-         "-e", f"output_dir={out}"],
-        cwd=workdir, env=env, capture_output=True, text=True, check=False,
+        [
+            str(BIN / "ansible-playbook"),
+            "rustfs.operator.render",
+            "-e",
+            f"tenant_file={REPO / 'tests' / 'fixtures' / 'examples' / 'multi-pool-tenant.yaml'}",
+            "-e",
+            f"output_dir={out}",
+        ],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert render.returncode == 0, render.stdout + render.stderr
     text = (out / "rustfs-system-multi-pool-tenant.yaml").read_text()

@@ -7,7 +7,6 @@ from pathlib import Path
 import yaml
 from support.playbook import run_playbook
 
-
 SIMPLE_VOLUMES = (
     "http://example-tenant-primary-{0...1}.example-tenant-hl.rustfs-system.svc.cluster.local:9000/data/rustfs{0...1}"
 )

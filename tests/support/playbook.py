@@ -34,8 +34,13 @@ class PlaybookRun:
         return int(match.group(2))
 
 
-def run_playbook(*args: str, extra_vars: dict[str, Any] | None = None, env: dict[str, str] | None = None,
-                 tmp_dir: Path | None = None, timeout: float = 600) -> PlaybookRun:
+def run_playbook(
+    *args: str,
+    extra_vars: dict[str, Any] | None = None,
+    env: dict[str, str] | None = None,
+    tmp_dir: Path | None = None,
+    timeout: float = 600,
+) -> PlaybookRun:
     """Run from the repo root, where ansible.cfg makes rustfs.operator.* resolve to this checkout."""
     command = [str(REPO / ".venv" / "bin" / "ansible-playbook"), *args]
     if extra_vars is not None:
