@@ -1,0 +1,221 @@
+"""schema.py: the CRD's OpenAPI schema applied to a document, with messages that name the rule
+(the CRD file itself is tested by test_crd.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.rustfs.operator.plugins.module_utils import schema
+
+QUANTITY = (
+    r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
+)
+
+
+def _errors(eng, pools=None, **spec):
+    return schema.schema_errors(eng.tenant(pools=pools, **spec))
+
+
+def test_valid_document_has_no_schema_errors(eng):
+    assert _errors(eng) == []
+
+
+@pytest.mark.parametrize(
+    ("spec", "field", "message"),
+    [
+        ({"image": 5}, "spec.image", "must be of type string"),
+        ({"env": {"name": "A"}}, "spec.env", "must be of type array"),
+        (
+            {"imagePullPolicy": "Sometimes"},
+            "spec.imagePullPolicy",
+            "must be one of: Always, Never, IfNotPresent",
+        ),
+        ({"securityContext": {"runAsUser": -1}}, "spec.securityContext.runAsUser", "must be at least 0"),
+        (
+            {"securityContext": {"fsGroup": 2147483648}},
+            "spec.securityContext.fsGroup",
+            "must be at most 2147483647",
+        ),
+        (
+            {"rpcSecret": {"name": "", "key": "k"}},
+            "spec.rpcSecret.name",
+            "must be at least 1 characters long",
+        ),
+        (
+            {"users": [{"name": "u" * 254, "policies": ["p"]}]},
+            "spec.users[0].name",
+            "must be at most 253 characters long",
+        ),
+        (
+            {"users": [{"name": "a b", "policies": ["p"]}]},
+            "spec.users[0].name",
+            r"must match the regular expression ^\S+$",
+        ),
+        (
+            {"policies": [{"name": "p", "document": {"configMapKeyRef": {"name": "c" * 254, "key": "k"}}}]},
+            "spec.policies[0].document.configMapKeyRef.name",
+            "must be at most 253 characters long",
+        ),
+        (
+            {"logging": {"storageSize": "lots"}},
+            "spec.logging.storageSize",
+            f"must match the regular expression {QUANTITY}",
+        ),
+        # (([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"),
+    ],
+)
+def test_messages_name_the_rule(eng, spec, field, message):
+    assert _errors(eng, **spec) == [{"field": field, "message": message, "reason": "InvalidSpec"}]
+
+
+@pytest.mark.parametrize(
+    ("pools", "field", "message"),
+    [
+        ([], "spec.pools", "must have at least 1 items"),
+        (
+            [{"name": f"p{i}", "servers": 1, "persistence": {"volumesPerServer": 1}} for i in range(33)],
+            "spec.pools",
+            "must have at most 32 items",
+        ),
+        (
+            [{"name": "p" * 64, "servers": 1, "persistence": {"volumesPerServer": 1}}],
+            "spec.pools[0].name",
+            "must be at most 63 characters long",
+        ),
+        (
+            [{"name": "P", "servers": 1, "persistence": {"volumesPerServer": 1}}],
+            "spec.pools[0].name",
+            "must match the regular expression ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+        ),
+        (
+            [{"name": "p", "servers": 1.0, "persistence": {"volumesPerServer": 1}}],
+            "spec.pools[0].servers",
+            "must be of type integer",
+        ),
+        (
+            [{"name": "p", "servers": True, "persistence": {"volumesPerServer": 1}}],
+            "spec.pools[0].servers",
+            "must be of type integer",
+        ),
+    ],
+)
+def test_pool_errors_have_the_pool_reason(eng, pools, field, message):
+    assert _errors(eng, pools=pools) == [{"field": field, "message": message, "reason": "InvalidPoolSpec"}]
+
+
+def test_any_of_rule(eng):
+    # Quantities are int-or-string; a boolean fails the anyOf.
+    pools = [eng.pool("p", 1, 1, resources={"limits": {"cpu": True}})]
+    assert _errors(eng, pools=pools) == [
+        {
+            "field": "spec.pools[0].resources.limits.cpu",
+            "message": "violates the schema rule anyOf",
+            "reason": "InvalidPoolSpec",
+        }
+    ]
+
+
+def test_every_missing_required_field_is_named_once(eng):
+    assert _errors(eng, pools=[{"persistence": {}}]) == [
+        {"field": "spec.pools[0].name", "message": "is required", "reason": "InvalidPoolSpec"},
+        {"field": "spec.pools[0].servers", "message": "is required", "reason": "InvalidPoolSpec"},
+        {
+            "field": "spec.pools[0].persistence.volumesPerServer",
+            "message": "is required",
+            "reason": "InvalidPoolSpec",
+        },
+    ]
+    assert _errors(eng, rpcSecret={}) == [
+        {"field": "spec.rpcSecret.name", "message": "is required", "reason": "InvalidSpec"},
+        {"field": "spec.rpcSecret.key", "message": "is required", "reason": "InvalidSpec"},
+    ]
+
+
+def test_missing_top_level_field(eng):
+    doc = eng.tenant()
+    del doc["spec"]
+    assert schema.schema_errors(doc) == [{"field": "spec", "message": "is required", "reason": "InvalidSpec"}]
+
+
+def test_messages_never_echo_the_value(eng):
+    secret = "hunter2-very-secret"
+    errors = _errors(
+        eng,
+        imagePullPolicy=secret,
+        credsSecret={"name": [secret]},
+        env=[{"name": "A", "value": {"v": secret}}],
+    )
+    assert len(errors) == 3
+    assert all(secret not in e["message"] and secret not in e["field"] for e in errors)
+
+
+def test_errors_are_sorted_by_field(eng):
+    errors = _errors(eng, image=1, env=1, credsSecret=1, pools=[eng.pool("p", "x", 1)])
+    assert [e["field"] for e in errors] == [
+        "spec.credsSecret",
+        "spec.env",
+        "spec.image",
+        "spec.pools[0].servers",
+    ]
+
+
+def test_nulls_are_dropped_before_checking(eng):
+    assert _errors(eng, image=None, pools=[eng.pool("p", 1, 1, affinity=None)]) == []
+
+
+def test_drop_nulls():
+    assert schema.drop_nulls({"a": None, "b": {"c": None, "d": 1}, "e": [None, {"f": None}], "g": 0}) == {
+        "b": {"d": 1},
+        "e": [None, {}],
+        "g": 0,
+    }
+    assert schema.drop_nulls(None) is None
+    assert schema.drop_nulls("x") == "x"
+
+
+@pytest.mark.parametrize(
+    ("parts", "expected"),
+    [
+        ([], "<document>"),
+        (["spec"], "spec"),
+        (["spec", "pools", 0, "name"], "spec.pools[0].name"),
+        (["spec", "env", 3], "spec.env[3]"),
+        ([0], "[0]"),
+    ],
+)
+def test_json_path(parts, expected):
+    assert schema.json_path(parts) == expected
+
+
+def test_reason_for():
+    assert schema.reason_for("spec.pools") == "InvalidPoolSpec"
+    assert schema.reason_for("spec.pools[2].servers") == "InvalidPoolSpec"
+    assert schema.reason_for("spec.image") == "InvalidSpec"
+    assert schema.reason_for("spec") == "InvalidSpec"
+
+
+def test_schema_is_the_v1alpha1_schema_of_the_crd_file(tmp_path):
+    crd = schema.load_crd()
+    assert crd["spec"]["names"]["kind"] == "Tenant"
+    versions = {v["name"]: v for v in crd["spec"]["versions"]}
+    assert schema.tenant_schema() == versions["v1alpha1"]["schema"]["openAPIV3Schema"]
+    path = tmp_path / "crd.yaml"
+    path.write_text("spec: {versions: []}\n", encoding="utf-8")
+    assert schema.load_crd(path) == {"spec": {"versions": []}}
+
+
+def test_schema_of_the_served_version_is_picked_among_several(monkeypatch):
+    crd = {
+        "spec": {
+            "versions": [
+                {"name": "v1beta1", "schema": {"openAPIV3Schema": {"description": "newer"}}},
+                {"name": "v1alpha1", "schema": {"openAPIV3Schema": {"description": "ours"}}},
+            ]
+        }
+    }
+    monkeypatch.setattr(schema, "load_crd", lambda: crd)
+    schema.tenant_schema.cache_clear()
+    try:
+        assert schema.tenant_schema() == {"description": "ours"}
+    finally:
+        schema.tenant_schema.cache_clear()
