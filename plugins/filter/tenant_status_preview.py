@@ -44,8 +44,9 @@ _value:
   type: dict
 """
 
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from ansible_collections.rustfs.operator.plugins.module_utils.model import parse_tenant
 from ansible_collections.rustfs.operator.plugins.module_utils.status import tenant_status
@@ -56,7 +57,7 @@ def tenant_status_preview(
     live_statefulsets: list[dict[str, Any]] | None = None,
     problems: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return tenant_status(
         parse_tenant(tenant), live_statefulsets or [], problems or [], tenant.get("status") or {}, now  # type: ignore[arg-type]
     )

@@ -29,6 +29,10 @@ DEFAULT_TLS_MOUNT_PATH = "/var/run/rustfs/tls"
 # Tenant names leave room for the "-console" Service suffix.
 MAX_TENANT_NAME_LENGTH = 55
 MAX_DNS_LABEL_LENGTH = 63
+# The StatefulSet controller labels pods controller-revision-hash=<name>-<10-char hash>,
+# and a label value is at most 63 characters: longer names never get pods
+# (measured on kube-apiserver 1.34; the Tenant API's own rule allows up to 61).
+MAX_STATEFULSET_NAME_LENGTH = 52
 
 LABEL_NAME = "app.kubernetes.io/name"
 LABEL_INSTANCE = "app.kubernetes.io/instance"

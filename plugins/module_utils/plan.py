@@ -14,7 +14,7 @@ from typing import Any, TypedDict
 from ansible_collections.rustfs.operator.plugins.module_utils.model import JSON, parse_tenant
 from ansible_collections.rustfs.operator.plugins.module_utils.render import RenderOptions, render_tenant
 from ansible_collections.rustfs.operator.plugins.module_utils.safety import check_changes
-from ansible_collections.rustfs.operator.plugins.module_utils.schema import drop_nulls
+from ansible_collections.rustfs.operator.plugins.module_utils.schema import drop_nulls, pruned_spec
 
 
 class Plan(TypedDict):
@@ -32,7 +32,7 @@ def plan_tenant(
     result = render_tenant(document, options)
     if result.errors:
         return {"objects": [], "statefulsets": [], "problems": [dict(e) for e in result.errors]}
-    tenant = parse_tenant(drop_nulls(dict(document)))
+    tenant = parse_tenant(pruned_spec(drop_nulls(dict(document))))
     statefulsets = [o for o in result.objects if o["kind"] == "StatefulSet"]
     refusals = check_changes(tenant, statefulsets, [dict(s) for s in live_statefulsets], tenant_status)
     return {

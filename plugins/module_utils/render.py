@@ -18,7 +18,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils import constants a
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import FieldError, TenantInvalidError
 from ansible_collections.rustfs.operator.plugins.module_utils.model import JSON, Tenant, parse_tenant
 from ansible_collections.rustfs.operator.plugins.module_utils.rbac import rbac_objects
-from ansible_collections.rustfs.operator.plugins.module_utils.schema import drop_nulls
+from ansible_collections.rustfs.operator.plugins.module_utils.schema import drop_nulls, pruned_spec
 from ansible_collections.rustfs.operator.plugins.module_utils.services import service_account, services
 from ansible_collections.rustfs.operator.plugins.module_utils.validation import validate_tenant
 from ansible_collections.rustfs.operator.plugins.module_utils.workloads import statefulset
@@ -76,7 +76,7 @@ def render_tenant(document: Any, options: RenderOptions | None = None) -> Render
     if errors:
         return RenderResult(errors=errors)
     assert isinstance(document, Mapping)  # validate_tenant refuses anything else
-    tenant = parse_tenant(drop_nulls(dict(document)), default_image=options.default_image)
+    tenant = parse_tenant(pruned_spec(drop_nulls(dict(document))), default_image=options.default_image)
     return RenderResult(objects=objects_for(tenant, options))
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft4Validator
+from jsonschema import Draft4Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
@@ -29,7 +29,7 @@ SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def load_crd(path: Path = CRD_FILE) -> dict[str, Any]:
     with path.open(encoding="utf-8") as handle:
-        crd: dict[str, Any] = yaml.load(handle, Loader=SafeLoader)  # noqa: S506 - a safe loader
+        crd: dict[str, Any] = yaml.load(handle, Loader=SafeLoader)
     return crd
 
 
@@ -82,6 +82,8 @@ def _messages(error: ValidationError) -> list[tuple[str, str]]:
         "pattern": f"must match the regular expression {expected}",
         "minProperties": f"must have at least {expected} entries",
         "maxProperties": f"must have at most {expected} entries",
+        "format": f"must be a valid {expected} value",
+        "anyOf": "must be an integer or a string",
     }
     return [(field, messages.get(str(rule), f"violates the schema rule {rule}"))]
 
@@ -90,16 +92,70 @@ def reason_for(field: str) -> str:
     return "InvalidPoolSpec" if field.startswith("spec.pools") else "InvalidSpec"
 
 
+INTEGER_RANGES = {"int32": 2**31, "int64": 2**63}
+FORMATS = FormatChecker(formats=())
+
+
+def _integer_format(name: str) -> None:
+    limit = INTEGER_RANGES[name]
+
+    @FORMATS.checks(name)
+    def in_range(value: object) -> bool:
+        """The API server stores these as fixed-width integers and rejects what does not fit."""
+        return not isinstance(value, int) or isinstance(value, bool) or -limit <= value < limit
+
+    del in_range
+
+
+for _name in INTEGER_RANGES:
+    _integer_format(_name)
+
+
 @lru_cache(maxsize=1)
 def tenant_validator() -> Draft4Validator:
     """Built once per process: the operator and long plays validate many times."""
-    return Draft4Validator(tenant_schema())
+    return Draft4Validator(tenant_schema(), format_checker=FORMATS)
+
+
+def _document_order(error: ValidationError) -> list[tuple[int, int | str]]:
+    """Sort key that puts pools[2] before pools[10], as the user reads the document."""
+    return [(0, part) if isinstance(part, int) else (1, str(part)) for part in error.absolute_path]
+
+
+def prune(value: Any, schema: dict[str, Any]) -> Any:
+    """Drop the fields a structural schema does not declare, as the API server does on write.
+
+    Without this, render mode would copy a mistyped or unknown field (say a pod
+    `securityContext.privileged`) into the output, where the cluster path would
+    never see it: both paths must produce the same objects.
+    """
+    if isinstance(value, dict):
+        properties = schema.get("properties")
+        additional = schema.get("additionalProperties")
+        if properties is not None:
+            keep_unknown = bool(schema.get("x-kubernetes-preserve-unknown-fields"))
+            return {
+                key: prune(item, properties[key]) if key in properties else item
+                for key, item in value.items()
+                if key in properties or keep_unknown
+            }
+        if isinstance(additional, dict):
+            return {key: prune(item, additional) for key, item in value.items()}
+        return value
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        return [prune(item, schema["items"]) for item in value]
+    return value
+
+
+def pruned_spec(document: dict[str, Any]) -> dict[str, Any]:
+    spec_schema = tenant_schema()["properties"]["spec"]
+    return {**document, "spec": prune(document.get("spec"), spec_schema)}
 
 
 def schema_errors(document: Any) -> list[FieldError]:
     validator = tenant_validator()
     errors: list[FieldError] = []
-    for error in sorted(validator.iter_errors(drop_nulls(document)), key=lambda e: list(map(str, e.absolute_path))):
+    for error in sorted(validator.iter_errors(drop_nulls(document)), key=_document_order):
         for field, message in _messages(error):
             item = field_error(field, message, reason_for(field))
             if item not in errors:

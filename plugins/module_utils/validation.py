@@ -19,8 +19,8 @@ from typing import Any
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import FieldError, field_error
 from ansible_collections.rustfs.operator.plugins.module_utils.model import Tenant, as_dict, as_list, parse_tenant
-from ansible_collections.rustfs.operator.plugins.module_utils.naming import peer_dns_label_length
-from ansible_collections.rustfs.operator.plugins.module_utils.schema import drop_nulls, schema_errors
+from ansible_collections.rustfs.operator.plugins.module_utils.naming import peer_dns_label_length, statefulset_name
+from ansible_collections.rustfs.operator.plugins.module_utils.schema import drop_nulls, pruned_spec, schema_errors
 from ansible_collections.rustfs.operator.plugins.module_utils.security import security_errors
 
 DNS_1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
@@ -98,6 +98,17 @@ def validate_pools(tenant: Tenant) -> list[FieldError]:
                     f"{field}.name",
                     f"pod names {tenant.name}-{pool.name}-<ordinal> would be {length} characters; "
                     f"a peer DNS label allows {c.MAX_DNS_LABEL_LENGTH}: shorten the tenant or pool name",
+                    "InvalidPoolSpec",
+                )
+            )
+        elif tenant.name and len(statefulset_name(tenant.name, pool.name)) > c.MAX_STATEFULSET_NAME_LENGTH:
+            errors.append(
+                field_error(
+                    f"{field}.name",
+                    f"StatefulSet name {statefulset_name(tenant.name, pool.name)} is "
+                    f"{len(statefulset_name(tenant.name, pool.name))} characters; Kubernetes cannot create the "
+                    f"pods of a StatefulSet named longer than {c.MAX_STATEFULSET_NAME_LENGTH} (its pods' "
+                    "controller-revision-hash label adds 11): shorten the tenant or pool name",
                     "InvalidPoolSpec",
                 )
             )
@@ -258,7 +269,7 @@ def validate_tenant(document: Any, default_image: str = c.DEFAULT_IMAGE) -> list
     if shape:
         # Semantic rules assume the shapes the schema guarantees.
         return errors
-    tenant = parse_tenant(document, default_image=default_image)
+    tenant = parse_tenant(pruned_spec(document), default_image=default_image)
     for rule in (
         validate_pools,
         validate_env,

@@ -109,7 +109,7 @@ def test_any_of_rule(eng):
     assert _errors(eng, pools=pools) == [
         {
             "field": "spec.pools[0].resources.limits.cpu",
-            "message": "violates the schema rule anyOf",
+            "message": "must be an integer or a string",
             "reason": "InvalidPoolSpec",
         }
     ]
@@ -219,3 +219,34 @@ def test_schema_of_the_served_version_is_picked_among_several(monkeypatch):
         assert schema.tenant_schema() == {"description": "ours"}
     finally:
         schema.tenant_schema.cache_clear()
+
+
+def test_int32_fields_refuse_what_the_api_server_cannot_store(eng):
+    assert _errors(eng, pools=[eng.pool("p", 2**31, 1)]) == [
+        {"field": "spec.pools[0].servers", "message": "must be a valid int32 value", "reason": "InvalidPoolSpec"}
+    ]
+    assert _errors(eng, pools=[eng.pool("p", 2**31 - 1, 1)]) == []
+
+
+def test_errors_come_in_document_order(eng):
+    pools = [eng.pool(f"p{i}", "x", 1) for i in range(12)]
+    fields = [e["field"] for e in _errors(eng, pools=pools)]
+    assert fields == [f"spec.pools[{i}].servers" for i in range(12)]
+
+
+def test_unknown_fields_are_pruned_like_the_api_server_does(eng):
+    pruned = schema.pruned_spec(
+        eng.tenant(
+            "t1",
+            "ns1",
+            bogus=1,
+            securityContext={"runAsUser": 5, "privileged": True},
+            pools=[eng.pool("p", 1, 1, persistence={"volumesPerServer": 1, "sizePerVolume": "1Ti"})],
+        )
+    )
+    assert "bogus" not in pruned["spec"]
+    assert pruned["spec"]["securityContext"] == {"runAsUser": 5}
+    assert pruned["spec"]["pools"][0]["persistence"] == {"volumesPerServer": 1}
+    objects = eng.render(eng.tenant("t1", "ns1", securityContext={"runAsUser": 5, "privileged": True}))
+    pod = eng.only(objects, "StatefulSet")["spec"]["template"]["spec"]
+    assert "privileged" not in pod["securityContext"]

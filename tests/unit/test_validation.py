@@ -44,14 +44,21 @@ def test_api_version_and_kind(eng):
     ]
 
 
-@pytest.mark.parametrize("name", ["a", "t", "abc-123", "a" * 55, "x-y-z"])
+@pytest.mark.parametrize("name", ["a", "t", "abc-123", "a" * 50, "x-y-z"])
 def test_valid_tenant_names(eng, name):
     assert _errors(eng, name=name, pools=[eng.pool("p", 1, 1)]) == []
 
 
+def test_a_55_character_name_is_a_valid_name_but_leaves_no_room_for_a_pool(eng):
+    # The name rule allows 55; the StatefulSet {t}-{p} must still fit 52 for its pods to be created.
+    errors = _errors(eng, name="a" * 55, pools=[eng.pool("p", 1, 1)])
+    assert eng.fields(errors) == ["spec.pools[0].name"]
+    assert "longer than 52" in errors[0]["message"]
+
+
 def test_tenant_name_at_most_55_characters(eng):
     errors = _errors(eng, name="a" * 56, pools=[eng.pool("p", 1, 1)])
-    assert errors == [
+    assert errors[:1] == [
         {
             "field": "metadata.name",
             "message": "must be at most 55 characters (room for the -console suffix)",
@@ -158,10 +165,10 @@ def test_valid_pool_names(eng, name):
 
 
 def test_peer_dns_label_limit(eng):
-    # len(t)+1+len(p)+1+digits(S-1) <= 63: 40+1+20+1+1 = 63 with S=10; S=11 needs two digits.
-    tenant, pool = "t" * 40, "p" * 20
-    assert _errors(eng, name=tenant, pools=[eng.pool(pool, 10, 1)]) == []
-    errors = _errors(eng, name=tenant, pools=[eng.pool(pool, 11, 1)])
+    # len(t)+1+len(p)+1+digits(S-1) <= 63: 40+1+21+1+1 = 64 with S=10 (t-p is 62, so the
+    # StatefulSet rule below would refuse it too; the spec's rule is reported first).
+    tenant, pool = "t" * 40, "p" * 21
+    errors = _errors(eng, name=tenant, pools=[eng.pool(pool, 10, 1)])
     assert errors == [
         {
             "field": "spec.pools[0].name",
@@ -173,8 +180,23 @@ def test_peer_dns_label_limit(eng):
 
 
 def test_peer_dns_label_limit_is_checked_per_pool(eng):
-    errors = _errors(eng, name="t" * 50, pools=[eng.pool("ok", 1, 1), eng.pool("p" * 12, 1, 1)])
+    errors = _errors(eng, name="t" * 40, pools=[eng.pool("ok", 1, 1), eng.pool("p" * 21, 1, 1)])
     assert eng.fields(errors) == ["spec.pools[1].name"]
+
+
+def test_statefulset_name_limit_of_52(eng):
+    # Measured: kube-apiserver refuses pods of a StatefulSet named longer than 52 characters.
+    assert _errors(eng, name="t" * 40, pools=[eng.pool("p" * 11, 2, 1)]) == []
+    errors = _errors(eng, name="t" * 40, pools=[eng.pool("p" * 12, 2, 1)])
+    assert errors == [
+        {
+            "field": "spec.pools[0].name",
+            "message": f"StatefulSet name {'t' * 40}-{'p' * 12} is 53 characters; Kubernetes cannot create the "
+            "pods of a StatefulSet named longer than 52 (its pods' controller-revision-hash label adds 11): "
+            "shorten the tenant or pool name",
+            "reason": "InvalidPoolSpec",
+        }
+    ]
 
 
 def test_peer_dns_label_not_checked_without_a_tenant_name(eng):
