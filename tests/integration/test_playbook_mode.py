@@ -344,3 +344,49 @@ def test_rendered_pods_are_admitted_under_pod_security_restricted(api: client.Ap
         assert {p.metadata.name for p in pods} == {"example-tenant-primary-0", "example-tenant-primary-1"}
     finally:
         kube.delete_namespace(api, namespace)
+
+
+def test_check_mode_on_a_running_tenant_shows_the_change_and_writes_nothing(
+    api: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    tenant = example_tenant("simple-tenant.yaml", namespace)
+    assert tenant_play(tenant, tmp_path, wait=True).returncode == 0
+    before = resource_versions(api, namespace)
+    tenant["spec"]["env"] = [{"name": "RUST_LOG", "value": "trace"}]
+    dry = tenant_play(tenant, tmp_path, "--check", "--diff")
+    assert dry.returncode == 0, dry.output
+    assert "trace" in dry.stdout  # the diff names the new value
+    assert resource_versions(api, namespace) == before
+
+
+def test_reconcile_playbook_reports_a_result_and_does_not_fail_when_blocked(
+    api: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    """The operator's entry point: a stored Tenant in, owned children and a machine-readable result out."""
+    tenant = example_tenant("minimal-dev-tenant.yaml", namespace)
+    tenant["spec"]["createServiceAccountRbac"] = True
+    tenant["spec"]["credsSecret"] = {"name": "creds"}
+    create_secret(api, namespace, "creds", {"accesskey": b"accesskey1", "secretkey": b"secretkey1"})
+    kube.apply(api, tenant)
+    stored = read_tenant(api, namespace, "dev-minimal")
+
+    done = run_playbook("rustfs.operator.reconcile", extra_vars={"tenant": stored}, tmp_dir=tmp_path)
+    assert done.returncode == 0, done.output
+    sts = statefulsets(api, namespace)["dev-minimal-dev-pool"]
+    assert sts.metadata.owner_references[0].uid == stored["metadata"]["uid"]
+    rbac = client.RbacAuthorizationV1Api(api)
+    role = rbac.read_namespaced_role("dev-minimal-rustfs", namespace)
+    assert [(r.resources, r.resource_names, r.verbs) for r in role.rules] == [(["secrets"], ["creds"], ["get"])]
+    binding = rbac.read_namespaced_role_binding("dev-minimal-rustfs", namespace)
+    assert [(s.kind, s.name) for s in binding.subjects] == [("ServiceAccount", "dev-minimal-sa")]
+    status = read_tenant(api, namespace, "dev-minimal")["status"]
+    assert status["observedGeneration"] == stored["metadata"]["generation"]
+
+    client.CoreV1Api(api).delete_namespaced_secret("creds", namespace)
+    blocked = run_playbook("rustfs.operator.reconcile", extra_vars={"tenant": stored}, tmp_dir=tmp_path)
+    assert blocked.returncode == 0, blocked.output
+    assert "CredentialSecretNotFound" in blocked.stdout
+    status = read_tenant(api, namespace, "dev-minimal")["status"]
+    assert status["currentState"] == "Blocked"
+    credentials = next(c for c in status["conditions"] if c["type"] == "CredentialsReady")
+    assert (credentials["status"], credentials["reason"]) == ("False", "CredentialSecretNotFound")
