@@ -9,7 +9,7 @@ strings would refuse harmless rewrites and miss real shrinks.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 _BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
 _DECIMAL = {
@@ -24,7 +24,8 @@ _DECIMAL = {
     "P": Decimal("1e15"),
     "E": Decimal("1e18"),
 }
-_QUANTITY = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$")
+# re.ASCII: Kubernetes takes only the digits 0-9 (Python's \d also matches other scripts' digits).
+_QUANTITY = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$", re.ASCII)
 
 
 def parse_quantity(value: object) -> Decimal:
@@ -39,10 +40,10 @@ def parse_quantity(value: object) -> Decimal:
     number, suffix = match.group(1), match.group(2) or ""
     try:
         base = Decimal(number)
-    except InvalidOperation as error:  # pragma: no cover - the regex admits only valid numbers
+        if suffix in _BINARY:
+            return base * _BINARY[suffix]
+        if suffix[:1] in ("e", "E") and len(suffix) > 1:
+            return base * (Decimal(10) ** int(suffix[1:]))
+        return base * _DECIMAL[suffix]
+    except ArithmeticError as error:  # an exponent too large for Decimal (decimal.Overflow)
         raise ValueError(f"not a quantity: {value!r}") from error
-    if suffix in _BINARY:
-        return base * _BINARY[suffix]
-    if suffix[:1] in ("e", "E") and len(suffix) > 1:
-        return base * (Decimal(10) ** int(suffix[1:]))
-    return base * _DECIMAL[suffix]

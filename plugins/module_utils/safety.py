@@ -89,9 +89,10 @@ def compare_statefulset(
     wanted, existing = _templates(desired), _templates(live)
     if sorted(wanted) != sorted(existing):
         live_volumes = len([n for n in existing if n.startswith("vol-")])
+        only_logs = sorted(set(wanted) ^ set(existing)) == [c.LOGS_VOLUME]
         refusals.append(
             _update_blocked(
-                f"{field}.persistence.volumesPerServer",
+                "spec.logging.mode" if only_logs else f"{field}.persistence.volumesPerServer",
                 f"pool {pool_name} has the volume claim templates {', '.join(sorted(existing))} and they cannot change "
                 f"(volumesPerServer was {live_volumes}; spec.logging.mode persistent adds 'logs'); restore them.",
             )
@@ -99,13 +100,13 @@ def compare_statefulset(
         return refusals
     for name, spec in wanted.items():
         old = existing[name]
-        template_field = f"{field}.persistence.volumeClaimTemplate" if name != c.LOGS_VOLUME else "spec.logging"
+        # The logs claim is set through spec.logging (storageSize, storageClass; always ReadWriteOnce).
+        logs = name == c.LOGS_VOLUME
+        template_field = "spec.logging" if logs else f"{field}.persistence.volumeClaimTemplate"
         if not _same_quantity(_storage(spec), _storage(old)):
             refusals.append(
                 _update_blocked(
-                    f"{template_field}.resources.requests.storage"
-                    if name != c.LOGS_VOLUME
-                    else f"{template_field}.storageSize",
+                    f"{template_field}.storageSize" if logs else f"{template_field}.resources.requests.storage",
                     f"pool {pool_name} claims {_storage(old)} per volume ({name}); "
                     f"set the size back to {_storage(old)}.",
                 )
@@ -113,14 +114,14 @@ def compare_statefulset(
         if list(as_list(spec.get("accessModes"))) != list(as_list(old.get("accessModes"))):
             refusals.append(
                 _update_blocked(
-                    f"{template_field}.accessModes",
+                    template_field if logs else f"{template_field}.accessModes",
                     f"pool {pool_name} volumes use access modes {as_list(old.get('accessModes'))}; restore them.",
                 )
             )
         if spec.get("storageClassName") != old.get("storageClassName"):
             refusals.append(
                 _update_blocked(
-                    f"{template_field}.storageClassName",
+                    f"{template_field}.storageClass" if logs else f"{template_field}.storageClassName",
                     f"pool {pool_name} volumes use storage class {old.get('storageClassName') or '(cluster default)'}; "
                     "restore it.",
                 )
@@ -169,7 +170,7 @@ def check_changes(
             _refusal(
                 "spec.pools",
                 f"pool {', '.join(removed)} still has a StatefulSet and holds data; put it back in spec.pools. "
-                "A pool can leave the spec only after it is decommissioned (spec.poolLifecycle).",
+                f"A pool can leave the spec only after it is decommissioned (spec.poolLifecycle). {GROW_HINT}",
                 "PoolDeleteBlocked",
                 "SpecValid",
                 "PoolDeleteBlocked",

@@ -119,3 +119,225 @@ def test_rustfs_volumes_invalid_names_the_field(eng):
     with pytest.raises(AnsibleFilterError) as raised:
         volumes_plugin.rustfs_volumes(eng.tenant(pools=[eng.pool("p", 1, 1, persistence={"path": ""})]))
     assert "spec.pools[0].persistence.path: path must be not empty when specified" in str(raised.value)
+
+
+# --- applied_changes ------------------------------------------------------------------------------
+
+
+def _k8s_item(kind, name, changed):
+    return {"changed": changed, "method": "apply", "result": {"kind": kind, "metadata": {"name": name}}}
+
+
+def test_applied_changes_registration_and_documentation():
+    from ansible_collections.rustfs.operator.plugins.filter import applied_changes as plugin
+
+    assert plugin.FilterModule().filters() == {"applied_changes": plugin.applied_changes}
+    assert plugin.DOCUMENTATION.strip() and plugin.EXAMPLES.strip() and plugin.RETURN.strip()
+
+
+def test_applied_changes_of_a_list_apply():
+    from ansible_collections.rustfs.operator.plugins.filter.applied_changes import applied_changes
+
+    # kubernetes.core.k8s with several definitions registers {"result": {"results": [...]}}.
+    registered = {
+        "changed": True,
+        "result": {
+            "results": [
+                _k8s_item("StatefulSet", "t-a", True),
+                _k8s_item("StatefulSet", "t-b", False),
+                _k8s_item("StatefulSet", "t-c", True),
+                "not an item",
+                {"changed": True, "result": None},
+            ]
+        },
+    }
+    assert applied_changes(registered, ["t-a", "t-b"]) == [
+        {"kind": "StatefulSet", "name": "t-a", "action": "updated"},
+        {"kind": "StatefulSet", "name": "t-c", "action": "created"},
+    ]
+    assert applied_changes(registered) == [
+        {"kind": "StatefulSet", "name": "t-a", "action": "created"},
+        {"kind": "StatefulSet", "name": "t-c", "action": "created"},
+    ]
+
+
+def test_applied_changes_of_a_single_apply():
+    from ansible_collections.rustfs.operator.plugins.filter.applied_changes import applied_changes
+
+    single = {"changed": True, "result": {"kind": "Tenant", "metadata": {"name": "t"}}}
+    assert applied_changes(single, ["t"]) == [{"kind": "Tenant", "name": "t", "action": "updated"}]
+    assert applied_changes({**single, "changed": False}, ["t"]) == []
+    assert applied_changes({"changed": True, "result": {}}) == [{"kind": "", "name": "", "action": "created"}]
+
+
+def test_applied_changes_of_nothing():
+    from ansible_collections.rustfs.operator.plugins.filter.applied_changes import applied_changes
+
+    assert applied_changes({"skipped": True, "changed": False}) == []
+    assert applied_changes(None) == []
+    assert applied_changes("") == []
+    assert applied_changes({}) == []
+
+
+# --- tenant_plan ----------------------------------------------------------------------------------
+
+
+def test_tenant_plan_registration_and_documentation():
+    from ansible_collections.rustfs.operator.plugins.filter import tenant_plan as plugin
+
+    assert plugin.FilterModule().filters() == {"tenant_plan": plugin.tenant_plan}
+    assert plugin.DOCUMENTATION.strip() and plugin.EXAMPLES.strip() and plugin.RETURN.strip()
+
+
+def test_tenant_plan_defaults(eng):
+    from ansible_collections.rustfs.operator.plugins.filter.tenant_plan import tenant_plan
+
+    plan = tenant_plan(eng.tenant("t", "ns", pools=[eng.pool("p", 2, 1)]))
+    assert plan["problems"] == []
+    sts = plan["statefulsets"][0]
+    assert eng.env_value(sts, "RUSTFS_VOLUMES") == "http://t-p-{0...1}.t-hl.ns.svc.cluster.local:9000/data/rustfs{0...0}"
+    assert eng.container(sts)["image"] == "rustfs/rustfs:1.0.0-beta.10"
+    assert [o["kind"] for o in plan["objects"]] == ["ServiceAccount", "Service", "Service", "Service"]
+
+
+def test_tenant_plan_options(eng):
+    from ansible_collections.rustfs.operator.plugins.filter.tenant_plan import tenant_plan
+
+    plan = tenant_plan(
+        eng.tenant("t", "ns", pools=[eng.pool("p", 2, 1)]), None, None, "k.example", "rustfs/rustfs:1.0.5"
+    )
+    sts = plan["statefulsets"][0]
+    assert eng.env_value(sts, "RUSTFS_VOLUMES") == "http://t-p-{0...1}.t-hl.ns.svc.k.example:9000/data/rustfs{0...0}"
+    assert eng.container(sts)["image"] == "rustfs/rustfs:1.0.5"
+
+
+def test_tenant_plan_refuses_and_honours_decommission(eng):
+    from ansible_collections.rustfs.operator.plugins.filter.tenant_plan import tenant_plan
+
+    live = tenant_plan(eng.tenant("t", "ns", pools=[eng.pool("a"), eng.pool("b")]))["statefulsets"]
+    shrunk = eng.tenant("t", "ns", pools=[eng.pool("a")])
+    problems = tenant_plan(shrunk, live)["problems"]
+    assert [(p["field"], p["reason"]) for p in problems] == [("spec.pools", "PoolDeleteBlocked")]
+    status = {"pools": [{"name": "b", "lifecycleState": "Decommissioned"}]}
+    assert tenant_plan(shrunk, live, status)["problems"] == []
+
+
+def test_tenant_plan_never_raises_for_bad_input(eng):
+    from ansible_collections.rustfs.operator.plugins.filter.tenant_plan import tenant_plan
+
+    plan = tenant_plan(eng.tenant("Bad", "ns"))
+    assert plan["objects"] == [] and plan["statefulsets"] == []
+    assert [p["reason"] for p in plan["problems"]] == ["InvalidTenantName"]
+    assert tenant_plan(["not", "a", "tenant"])["problems"][0]["field"] == "<document>"
+
+
+# --- tenant_status_preview ------------------------------------------------------------------------
+
+
+def _stored(eng, generation=2, status=None, **spec):
+    doc = eng.tenant("t", "ns", pools=[eng.pool("p", 2, 1)], uid=UID, **spec)
+    doc["metadata"]["generation"] = generation
+    if status is not None:
+        doc["status"] = status
+    return doc
+
+
+def _live(ready=2):
+    return [
+        {
+            "metadata": {"name": "t-p", "generation": 1, "labels": {"rustfs.tenant": "t", "rustfs.pool": "p"}},
+            "spec": {"replicas": 2},
+            "status": {
+                "observedGeneration": 1,
+                "replicas": 2,
+                "readyReplicas": ready,
+                "currentReplicas": 2,
+                "updatedReplicas": 2,
+                "currentRevision": "r",
+                "updateRevision": "r",
+            },
+        }
+    ]
+
+
+def test_tenant_status_preview_registration_and_documentation():
+    from ansible_collections.rustfs.operator.plugins.filter import tenant_status_preview as plugin
+
+    assert plugin.FilterModule().filters() == {"tenant_status_preview": plugin.tenant_status_preview}
+    assert plugin.DOCUMENTATION.strip() and plugin.EXAMPLES.strip() and plugin.RETURN.strip()
+
+
+def test_tenant_status_preview_of_a_ready_tenant(eng):
+    import re
+
+    from ansible_collections.rustfs.operator.plugins.filter.tenant_status_preview import tenant_status_preview
+
+    status = tenant_status_preview(_stored(eng), _live())
+    assert status["currentState"] == "Ready"
+    assert status["observedGeneration"] == 2
+    assert status["availableReplicas"] == 2
+    for condition in status["conditions"]:
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", condition["lastTransitionTime"])
+
+
+def test_tenant_status_preview_equals_the_stored_status_when_nothing_changed(eng):
+    from ansible_collections.rustfs.operator.plugins.filter.tenant_status_preview import tenant_status_preview
+
+    stored = {
+        "currentState": "Ready",
+        "availableReplicas": 2,
+        "observedGeneration": 2,
+        "pools": [
+            {
+                "name": "p",
+                "ssName": "t-p",
+                "state": "RolloutComplete",
+                "workloadState": "RolloutComplete",
+                "lifecycleState": "Active",
+                "replicas": 2,
+                "readyReplicas": 2,
+                "currentReplicas": 2,
+                "updatedReplicas": 2,
+                "currentRevision": "r",
+                "updateRevision": "r",
+                "lastUpdateTime": "2024-05-01T00:00:00Z",
+            }
+        ],
+        "conditions": [
+            {
+                "type": kind,
+                "status": "True" if kind not in ("Reconciling", "Degraded") else "False",
+                "reason": "ReconcileSucceeded",
+                "message": "2/2 pods ready" if kind == "Ready" else "",
+                "lastTransitionTime": "2024-05-01T00:00:00Z",
+                "observedGeneration": 2,
+            }
+            for kind in (
+                "Ready",
+                "Reconciling",
+                "Degraded",
+                "SpecValid",
+                "CredentialsReady",
+                "KmsReady",
+                "PoolsReady",
+                "WorkloadsReady",
+                "ProvisioningReady",
+            )
+        ],
+    }
+    # Equal means the role skips the status write (the tenant_status_preview EXAMPLES use).
+    assert tenant_status_preview(_stored(eng, status=stored), _live()) == stored
+    # A new generation is not the stored status any more.
+    assert tenant_status_preview(_stored(eng, generation=3, status=stored), _live()) != stored
+
+
+def test_tenant_status_preview_with_problems_and_no_statefulsets(eng):
+    from ansible_collections.rustfs.operator.plugins.filter.tenant_status_preview import tenant_status_preview
+
+    problem = {"field": "spec.credsSecret", "message": "Secret c not found", "reason": "CredentialSecretNotFound"}
+    status = tenant_status_preview(_stored(eng, credsSecret={"name": "c"}), None, [problem])
+    assert status["currentState"] == "Blocked"
+    credentials = next(c for c in status["conditions"] if c["type"] == "CredentialsReady")
+    assert (credentials["status"], credentials["reason"]) == ("False", "CredentialSecretNotFound")
+    assert status["pools"][0]["state"] == "NotCreated"
+    assert tenant_status_preview(_stored(eng))["currentState"] == "Reconciling"  # nothing created yet

@@ -1,0 +1,166 @@
+"""Which Events a reconcile emits (spec §10 "Events") and their shape."""
+
+from __future__ import annotations
+
+from ansible_collections.rustfs.operator.plugins.module_utils.events import event_object, planned_events
+
+NOW = "2025-01-01T00:00:00Z"
+
+
+def status(ready_status, reason, message="m"):
+    return {"conditions": [{"type": "Ready", "status": ready_status, "reason": reason, "message": message}]}
+
+
+def test_statefulset_created_and_updated_are_normal_events():
+    applied = [
+        {"kind": "StatefulSet", "name": "demo-a", "action": "created"},
+        {"kind": "StatefulSet", "name": "demo-b", "action": "updated"},
+        {"kind": "Service", "name": "demo-io", "action": "created"},  # only StatefulSets are announced
+        {"kind": "StatefulSet", "name": "demo-c", "action": "deleted"},  # not an action we announce
+    ]
+    assert planned_events({}, {}, [], applied) == [
+        {"type": "Normal", "reason": "StatefulSetCreated", "message": "created StatefulSet demo-a"},
+        {"type": "Normal", "reason": "StatefulSetUpdateStarted", "message": "updating StatefulSet demo-b"},
+    ]
+
+
+def test_a_refusal_is_a_warning_with_its_event_reason():
+    refusal = {
+        "field": "spec.pools[0].servers",
+        "message": "set servers back to 2.",
+        "reason": "StatefulSetUpdateValidationFailed",
+        "condition": "WorkloadsReady",
+        "event": "StatefulSetUpdateBlocked",
+    }
+    assert planned_events({}, status("False", "StatefulSetUpdateValidationFailed"), [refusal], []) == [
+        {
+            "type": "Warning",
+            "reason": "StatefulSetUpdateBlocked",
+            "message": "spec.pools[0].servers: set servers back to 2.",
+        }
+    ]
+
+
+def test_a_problem_without_event_reason_uses_its_reason():
+    error = {
+        "field": "spec.credsSecret",
+        "message": "Secret creds has no key accesskey",
+        "reason": "CredentialSecretMissingKey",
+    }
+    events = planned_events({}, status("False", "CredentialSecretMissingKey"), [error], [])
+    assert events == [
+        {
+            "type": "Warning",
+            "reason": "CredentialSecretMissingKey",
+            "message": "spec.credsSecret: Secret creds has no key accesskey",
+        }
+    ]
+
+
+def test_refusals_repeat_every_blocked_run_but_the_outcome_is_not_announced_twice():
+    error = {"field": "f", "message": "m", "reason": "PoolDeleteBlocked", "event": "PoolDeleteBlocked"}
+    blocked = status("False", "PoolDeleteBlocked")
+    # Even though Ready changed, a blocked run reports only its problems.
+    assert [e["reason"] for e in planned_events(status("True", "ReconcileSucceeded"), blocked, [error], [])] == [
+        "PoolDeleteBlocked"
+    ]
+    assert [e["reason"] for e in planned_events(blocked, blocked, [error], [])] == ["PoolDeleteBlocked"]
+
+
+def test_one_event_when_the_outcome_changes_status():
+    events = planned_events(
+        status("False", "PodsNotReady"), status("True", "ReconcileSucceeded", "4/4 pods ready"), [], []
+    )
+    assert events == [{"type": "Normal", "reason": "ReconcileSucceeded", "message": "4/4 pods ready"}]
+
+
+def test_one_event_when_the_outcome_changes_reason_only():
+    events = planned_events(
+        status("False", "RolloutInProgress"), status("False", "PodsNotReady", "1/4 pods ready"), [], []
+    )
+    assert events == [{"type": "Normal", "reason": "PodsNotReady", "message": "1/4 pods ready"}]
+
+
+def test_no_event_when_the_outcome_is_unchanged():
+    same = status("True", "ReconcileSucceeded")
+    assert planned_events(same, status("True", "ReconcileSucceeded", "other message"), [], []) == []
+
+
+def test_first_status_is_announced():
+    assert planned_events({}, status("False", "RolloutInProgress", "rolling out pools: a"), [], []) == [
+        {"type": "Normal", "reason": "RolloutInProgress", "message": "rolling out pools: a"}
+    ]
+
+
+def test_pool_degraded_is_a_warning():
+    events = planned_events(status("True", "ReconcileSucceeded"), status("False", "PoolDegraded", "pool a"), [], [])
+    assert events == [{"type": "Warning", "reason": "PoolDegraded", "message": "pool a"}]
+
+
+def test_only_the_ready_condition_is_the_outcome():
+    previous = {
+        "conditions": [
+            {"type": "Ready", "status": "True", "reason": "ReconcileSucceeded"},
+            {"type": "WorkloadsReady", "status": "False", "reason": "PodsNotReady"},
+        ]
+    }
+    current = {
+        "conditions": [
+            {"type": "Ready", "status": "True", "reason": "ReconcileSucceeded"},
+            {"type": "WorkloadsReady", "status": "True", "reason": "ReconcileSucceeded"},
+        ]
+    }
+    assert planned_events(previous, current, [], []) == []
+
+
+def test_an_empty_message_falls_back_to_the_reason():
+    assert planned_events({}, status("True", "ReconcileSucceeded", ""), [], []) == [
+        {"type": "Normal", "reason": "ReconcileSucceeded", "message": "ReconcileSucceeded"}
+    ]
+
+
+def test_actions_come_before_the_outcome():
+    applied = [{"kind": "StatefulSet", "name": "demo-a", "action": "created"}]
+    events = planned_events({}, status("False", "RolloutInProgress"), [], applied)
+    assert [e["reason"] for e in events] == ["StatefulSetCreated", "RolloutInProgress"]
+
+
+# --- event_object -----------------------------------------------------------------------------------
+
+TENANT = {
+    "apiVersion": "rustfs.com/v1alpha1",
+    "kind": "Tenant",
+    "metadata": {"name": "demo", "namespace": "ns", "uid": "uid-1", "resourceVersion": "42", "generation": 3},
+}
+
+
+def test_event_object_shape():
+    event = {"type": "Warning", "reason": "StatefulSetUpdateBlocked", "message": "spec.pools[0].servers: no"}
+    assert event_object(TENANT, event, NOW) == {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"generateName": "demo.", "namespace": "ns"},
+        "involvedObject": {
+            "apiVersion": "rustfs.com/v1alpha1",
+            "kind": "Tenant",
+            "name": "demo",
+            "namespace": "ns",
+            "uid": "uid-1",
+            "resourceVersion": "42",
+        },
+        "type": "Warning",
+        "reason": "StatefulSetUpdateBlocked",
+        "message": "spec.pools[0].servers: no",
+        "source": {"component": "rustfs-operator"},
+        "reportingComponent": "rustfs-operator",
+        "reportingInstance": "rustfs-operator",
+        "firstTimestamp": NOW,
+        "lastTimestamp": NOW,
+        "count": 1,
+    }
+
+
+def test_event_message_is_cut_to_1024_characters():
+    event = {"type": "Normal", "reason": "R", "message": "x" * 5000}
+    assert event_object(TENANT, event, NOW)["message"] == "x" * 1024
+    assert event_object(TENANT, {"type": "Normal", "reason": "R", "message": "short"}, NOW)["message"] == "short"
