@@ -45,11 +45,19 @@ def planned_events(
                 }
             )
     old = {as_dict(x).get("type"): as_dict(x) for x in as_list(previous_status.get("conditions"))}
-    for problem in problems:
-        reason = str(problem.get("event") or problem["reason"])
-        events.append({"type": "Warning", "reason": reason, "message": f"{problem['field']}: {problem['message']}"})
+    new = {as_dict(x).get("type"): as_dict(x) for x in as_list(status.get("conditions"))}
     if problems:
-        # Refusals are reported every run they block; outcome changes only once.
+        # Each refusal is reported once: a run that finds exactly the problems the status
+        # already shows (same Ready reason and message) adds no event, so a blocked tenant
+        # reconciled again and again does not flood the event store.
+        before, after = old.get("Ready", {}), new.get("Ready", {})
+        if (before.get("reason"), before.get("message")) == (after.get("reason"), after.get("message")):
+            return events
+        for problem in problems:
+            reason = str(problem.get("event") or problem["reason"])
+            events.append(
+                {"type": "Warning", "reason": reason, "message": f"{problem['field']}: {problem['message']}"}
+            )
         return events
     for condition in as_list(status.get("conditions")):
         before = old.get(condition["type"], {})

@@ -121,7 +121,10 @@ def current_state(conditions: Sequence[Mapping[str, Any]], user_fixable: bool) -
     return "Unknown"
 
 
-def _conditions(tenant: Tenant, problems: Sequence[FieldError], pools: Sequence[JSON]) -> tuple[list[JSON], bool]:
+def _conditions(
+    tenant: Tenant, problems: Sequence[FieldError], pools: Sequence[JSON], lost: Sequence[str] = ()
+) -> tuple[list[JSON], bool]:
+    """`lost` names pools that were fully ready and lost pods since: degraded, not starting up."""
     applicable = [
         kind
         for kind in CONDITION_ORDER
@@ -147,6 +150,14 @@ def _conditions(tenant: Tenant, problems: Sequence[FieldError], pools: Sequence[
         result["Reconciling"] = _condition("Reconciling", "True", "RolloutInProgress", f"rolling out pools: {updating}")
         result["Degraded"] = _condition("Degraded", "False", SUCCESS, "")
         result["WorkloadsReady"] = _condition("WorkloadsReady", "False", "RolloutInProgress", f"rolling out {updating}")
+    elif lost:
+        message = "; ".join(
+            f"pool {p['name']}: {p['readyReplicas']}/{p['replicas']} pods ready" for p in pools if p["name"] in lost
+        )
+        result["Ready"] = _condition("Ready", "False", "PoolDegraded", message)
+        result["Reconciling"] = _condition("Reconciling", "False", "PoolDegraded", message)
+        result["Degraded"] = _condition("Degraded", "True", "PoolDegraded", message)
+        result["PoolsReady"] = _condition("PoolsReady", "False", "PoolDegraded", message)
     elif ready < total or states - {"RolloutComplete"}:
         message = f"{ready}/{total} pods ready"
         result["Ready"] = _condition("Ready", "False", "PodsNotReady", message)
@@ -187,7 +198,18 @@ def tenant_status(
     pools = [
         pool_status(tenant, p.name, by_pool.get(p.name), previous_pools.get(p.name, {}), now) for p in tenant.pools
     ]
-    conditions, user_fixable = _conditions(tenant, problems, pools)
+    # A pool that had completed its rollout (or was already reported degraded) and now has
+    # fewer ready pods than desired lost servers; a pool still starting up has not.
+    was_degraded = as_dict(
+        next((c for c in as_list(previous.get("conditions")) if as_dict(c).get("type") == "Ready"), {})
+    ).get("reason") == "PoolDegraded"
+    lost = [
+        p["name"]
+        for p in pools
+        if p["state"] == "Degraded"
+        and (previous_pools.get(p["name"], {}).get("state") == "RolloutComplete" or was_degraded)
+    ]
+    conditions, user_fixable = _conditions(tenant, problems, pools, lost)
     previous_conditions = {as_dict(c).get("type"): as_dict(c) for c in as_list(previous.get("conditions"))}
     for condition in conditions:
         old = previous_conditions.get(condition["type"], {})

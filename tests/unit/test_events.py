@@ -57,14 +57,18 @@ def test_a_problem_without_event_reason_uses_its_reason():
     ]
 
 
-def test_refusals_repeat_every_blocked_run_but_the_outcome_is_not_announced_twice():
+def test_each_refusal_is_reported_once_not_on_every_blocked_run():
     error = {"field": "f", "message": "m", "reason": "PoolDeleteBlocked", "event": "PoolDeleteBlocked"}
     blocked = status("False", "PoolDeleteBlocked")
     # Even though Ready changed, a blocked run reports only its problems.
     assert [e["reason"] for e in planned_events(status("True", "ReconcileSucceeded"), blocked, [error], [])] == [
         "PoolDeleteBlocked"
     ]
-    assert [e["reason"] for e in planned_events(blocked, blocked, [error], [])] == ["PoolDeleteBlocked"]
+    # The same problems again: the status already says so, no new event.
+    assert planned_events(blocked, blocked, [error], []) == []
+    # A different problem is news.
+    other = status("False", "CredentialSecretNotFound", "other")
+    assert [e["reason"] for e in planned_events(blocked, other, [error], [])] == ["PoolDeleteBlocked"]
 
 
 def test_one_event_when_the_outcome_changes_status():

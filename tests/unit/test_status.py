@@ -480,3 +480,28 @@ def test_pools_follow_the_spec_and_match_statefulsets_by_label(eng):
         ("a", "demo-a", "RolloutComplete", "Decommissioning"),
     ]
     assert status["availableReplicas"] == 3
+
+
+def test_a_ready_pool_that_loses_a_pod_is_degraded_not_starting(eng):
+    t = tenant(eng)
+    ready = tenant_status(t, [sts(replicas=2)], [], None, T0)
+    assert ready["currentState"] == "Ready"
+    lost = tenant_status(t, [sts(replicas=2, ready=1)], [], ready, T1)
+    conditions = by_type(lost)
+    assert lost["currentState"] == "Degraded"
+    assert (conditions["Ready"]["status"], conditions["Ready"]["reason"]) == ("False", "PoolDegraded")
+    assert conditions["Ready"]["message"] == "pool p: 1/2 pods ready"
+    assert (conditions["Degraded"]["status"], conditions["Reconciling"]["status"]) == ("True", "False")
+    assert (conditions["PoolsReady"]["status"], conditions["PoolsReady"]["reason"]) == ("False", "PoolDegraded")
+    # Still short on the next pass: still degraded (not mistaken for a start-up).
+    again = tenant_status(t, [sts(replicas=2, ready=1)], [], lost, T2)
+    assert again["currentState"] == "Degraded"
+    assert by_type(again)["Degraded"]["lastTransitionTime"] == T1
+    # Recovered.
+    assert tenant_status(t, [sts(replicas=2)], [], again, T2)["currentState"] == "Ready"
+
+
+def test_a_new_pool_with_pods_not_ready_is_starting_not_degraded(eng):
+    status = tenant_status(tenant(eng), [sts(replicas=2, ready=0)], [], None, T0)
+    assert status["currentState"] == "Reconciling"
+    assert by_type(status)["Ready"]["reason"] == "PodsNotReady"
