@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 name: applied_changes
 short_description: Summarise what a kubernetes.core.k8s apply created or changed
 version_added: 0.1.0
-author: rustfs.operator contributors
+author: rustfs.operator contributors (@rustfs)
 description:
   - Turns the registered result of M(kubernetes.core.k8s) (one definition or a list) into one item per
     object that changed, with C(kind), C(name) and C(action) - C(created) when the object was not among

@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 name: rustfs_volumes
 short_description: Compute the RUSTFS_VOLUMES value of a RustFS Tenant
 version_added: 0.1.0
-author: rustfs.operator contributors
+author: rustfs.operator contributors (@rustfs)
 description:
   - Returns the value every RustFS server of the tenant receives in C(RUSTFS_VOLUMES).
   - A tenant of one pool with one server and one volume gets the local path (C(/data/rustfs0)); every

@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 name: tenant_objects
 short_description: Render every Kubernetes object of a RustFS Tenant
 version_added: 0.1.0
-author: rustfs.operator contributors
+author: rustfs.operator contributors (@rustfs)
 description:
   - Turns a C(rustfs.com/v1alpha1) Tenant into the objects the RustFS operator would create, in apply
     order - the ServiceAccount (unless C(spec.serviceAccountName) is set), the C(-io), C(-console) and

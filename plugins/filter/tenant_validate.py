@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 name: tenant_validate
 short_description: Check a RustFS Tenant and list every field error
 version_added: 0.1.0
-author: rustfs.operator contributors
+author: rustfs.operator contributors (@rustfs)
 description:
   - Checks a C(rustfs.com/v1alpha1) Tenant against the CRD schema, the CEL admission rules and the
     reconcile-time rules of the Tenant API (names, pools, environment, secret references, encryption,

@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 name: tls_ca_certificate
 short_description: Create a self-signed CA certificate for RustFS tenant certificates
 version_added: 0.1.0
-author: rustfs.operator contributors
+author: rustfs.operator contributors (@rustfs)
 description:
   - Creates a self-signed CA certificate for the input private key and returns it as PEM.
   - The certificate has C(basicConstraints) CA:TRUE (critical, path length O(path_length)), C(keyUsage)
@@ -89,6 +89,7 @@ def tls_ca_certificate(
     serial_number: Any = None,
 ) -> str:
     try:
+        certs.require_cryptography()
         return certs.create_ca_certificate(
             certs.pem_text(private_key, "the CA private key"),
             certs.optional_text(common_name, "common_name") or certs.DEFAULT_CA_COMMON_NAME,

@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 name: tls_certificate_check
 short_description: Check everything a RustFS tenant needs of a certificate
 version_added: 0.1.0
-author: rustfs.operator contributors
+author: rustfs.operator contributors (@rustfs)
 description:
   - Validates a certificate (for example a user-supplied Secret's C(tls.crt), C(tls.key) and C(ca.crt)) and
     reports every problem, in this order - unreadable (C(CertificateInvalid); nothing else is checked), the
@@ -114,6 +114,7 @@ def tls_certificate_check(
     renew_fraction: Any = certs.DEFAULT_RENEW_FRACTION,
 ) -> certs.CheckVerdict:
     try:
+        certs.require_cryptography()
         return certs.check_certificate(
             certs.pem_text(certificate, "the certificate"),
             private_key_pem=certs.pem_text(private_key, "private_key") if private_key is not None else None,

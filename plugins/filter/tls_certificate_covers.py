@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 name: tls_certificate_covers
 short_description: Check that a certificate's subject alternative names cover a list of names
 version_added: 0.1.0
-author: rustfs.operator contributors
+author: rustfs.operator contributors (@rustfs)
 description:
   - Checks every name of O(names) against the subject alternative names of the first certificate of the input,
     the way RustFS's TLS stack does - an exact match ignoring case and a trailing dot, or a C(*.x) SAN that
@@ -79,6 +79,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils import certificate
 
 def tls_certificate_covers(certificate: Any, names: Any = None) -> certs.CoverageVerdict:
     try:
+        certs.require_cryptography()
         if names is None:
             raise ValueError("names is required")
         return certs.check_coverage(certs.pem_text(certificate, "the certificate"), certs.name_list(names, "names"))

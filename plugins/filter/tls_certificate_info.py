@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 name: tls_certificate_info
 short_description: Inspect an X.509 certificate
 version_added: 0.1.0
-author: rustfs.operator contributors
+author: rustfs.operator contributors (@rustfs)
 description:
   - Reads the first certificate of PEM text (the leaf of a C(tls.crt) chain) and returns its subject, issuer,
     subject alternative names, validity, key type and size, fingerprints, serial number and extensions.
@@ -133,6 +133,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils import certificate
 
 def tls_certificate_info(certificate: Any, now: Any = None) -> certs.CertificateInfo:
     try:
+        certs.require_cryptography()
         return certs.certificate_info(certs.pem_text(certificate, "the certificate"), now=certs.parse_time(now))
     except (ValueError, TypeError) as error:
         raise AnsibleFilterError(str(error)) from None

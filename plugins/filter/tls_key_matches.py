@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 name: tls_key_matches
 short_description: Check that a private key belongs to a certificate
 version_added: 0.1.0
-author: rustfs.operator contributors
+author: rustfs.operator contributors (@rustfs)
 description:
   - Compares the public key of the first certificate of the input with the public key of O(private_key).
   - Returns a verdict and does not fail for bad data - an unreadable certificate or key gives
@@ -70,6 +70,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils import certificate
 
 def tls_key_matches(certificate: Any, private_key: Any = None) -> certs.Verdict:
     try:
+        certs.require_cryptography()
         if private_key is None:
             raise ValueError("private_key is required")
         return certs.check_key_matches(

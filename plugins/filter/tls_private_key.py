@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 name: tls_private_key
 short_description: Generate a private key for a RustFS TLS certificate
 version_added: 0.1.0
-author: rustfs.operator contributors
+author: rustfs.operator contributors (@rustfs)
 description:
   - Generates a new private key with the C(cryptography) library and returns it as unencrypted PKCS#8 PEM.
   - The input names the algorithm - C(RSA) (2048, 3072 or 4096 bits; default 2048), C(ECDSA) (size 256 for
@@ -66,6 +66,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils import certificate
 
 def tls_private_key(spec: Any = None, size: Any = None) -> str:
     try:
+        certs.require_cryptography()
         algorithm: Any = spec
         chosen = certs.optional_int(size, "size")
         if isinstance(spec, Mapping):

@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 name: tls_renewal_due
 short_description: Decide whether a tenant certificate must be renewed, and why
 version_added: 0.1.0
-author: rustfs.operator contributors
+author: rustfs.operator contributors (@rustfs)
 description:
   - Renewal is due, with every reason, when the certificate is unreadable (C(CertificateInvalid)), not yet
     valid (C(CertificateNotYetValid)), expired (C(CertificateExpired)), past O(renew_fraction) of its lifetime
@@ -105,6 +105,7 @@ def tls_renewal_due(
     renew_fraction: Any = certs.DEFAULT_RENEW_FRACTION,
 ) -> certs.RenewalVerdict:
     try:
+        certs.require_cryptography()
         return certs.renewal_status(
             certs.pem_text(certificate, "the certificate"),
             names=certs.name_list(names, "names"),

@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 name: tls_server_certificate
 short_description: Issue a CA-signed server certificate for a RustFS tenant
 version_added: 0.1.0
-author: rustfs.operator contributors
+author: rustfs.operator contributors (@rustfs)
 description:
   - Creates a certificate for the input private key, signed by O(ca_certificate) with O(ca_private_key), and
     returns it as PEM.
@@ -126,6 +126,7 @@ def tls_server_certificate(
     serial_number: Any = None,
 ) -> str:
     try:
+        certs.require_cryptography()
         if ca_certificate is None or ca_private_key is None:
             raise ValueError("ca_certificate and ca_private_key are required")
         return certs.create_server_certificate(

@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 name: tls_signed_by
 short_description: Check that a certificate was signed by a CA of a bundle
 version_added: 0.1.0
-author: rustfs.operator contributors
+author: rustfs.operator contributors (@rustfs)
 description:
   - Looks for a path from the first certificate of the input, through CA certificates that follow it in the
     input (a C(tls.crt) chain), to a certificate of O(ca_bundle), checking issuer names and signatures.
@@ -74,6 +74,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils import certificate
 
 def tls_signed_by(certificate: Any, ca_bundle: Any = None) -> certs.SignedByVerdict:
     try:
+        certs.require_cryptography()
         if ca_bundle is None:
             raise ValueError("ca_bundle is required")
         return certs.check_signed_by(

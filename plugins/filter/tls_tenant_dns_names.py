@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 name: tls_tenant_dns_names
 short_description: List the DNS names a RustFS tenant's certificate must cover
 version_added: 0.1.0
-author: rustfs.operator contributors
+author: rustfs.operator contributors (@rustfs)
 description:
   - Computes DNS names from the Tenant's name, namespace and pools (C(name), C(servers)); nothing else of the
     Tenant is read or validated, so it also works before TLS settings are accepted. It fails when those

@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 name: to_manifest
 short_description: Write Kubernetes objects as one multi-document YAML manifest
 version_added: 0.1.0
-author: rustfs.operator contributors
+author: rustfs.operator contributors (@rustfs)
 description:
   - Serialises a list of objects as YAML documents, each starting with C(---), keys in the order
     given (not sorted), with no anchors or tags, ready for C(kubectl apply -f) or a GitOps repository.

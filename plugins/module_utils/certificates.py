@@ -26,16 +26,32 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypedDict
 
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-from cryptography.hazmat.primitives.asymmetric.types import (
-    CertificateIssuerPrivateKeyTypes,
-    CertificatePublicKeyTypes,
-    PublicKeyTypes,
-)
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+try:
+    from cryptography import x509
+    from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+    from cryptography.hazmat.primitives.asymmetric.types import (
+        CertificateIssuerPrivateKeyTypes,
+        CertificatePublicKeyTypes,
+        PublicKeyTypes,
+    )
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    # Built from cryptography's OIDs, so only where the library is present.
+    _EXTENDED_KEY_USAGES = {
+        "serverauth": ("serverAuth", ExtendedKeyUsageOID.SERVER_AUTH),
+        "clientauth": ("clientAuth", ExtendedKeyUsageOID.CLIENT_AUTH),
+        "codesigning": ("codeSigning", ExtendedKeyUsageOID.CODE_SIGNING),
+        "emailprotection": ("emailProtection", ExtendedKeyUsageOID.EMAIL_PROTECTION),
+        "timestamping": ("timeStamping", ExtendedKeyUsageOID.TIME_STAMPING),
+        "ocspsigning": ("OCSPSigning", ExtendedKeyUsageOID.OCSP_SIGNING),
+    }
+    _EXTENDED_KEY_USAGE_NAMES = {oid: name for name, oid in _EXTENDED_KEY_USAGES.values()}
+
+    CRYPTOGRAPHY_IMPORT_ERROR: ImportError | None = None
+except ImportError as _import_error:  # pragma: no cover - the import sanity test runs without it
+    CRYPTOGRAPHY_IMPORT_ERROR = _import_error
 
 from ansible_collections.rustfs.operator.plugins.module_utils.tls_names import (
     as_ip,
@@ -80,7 +96,7 @@ MAX_COMMON_NAME_LENGTH = 64
 MAX_LISTED_NAMES = 10
 
 _CURVE_NAMES = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
-_CURVES: dict[int, type[ec.EllipticCurve]] = {256: ec.SECP256R1, 384: ec.SECP384R1}
+_CURVES = {256: "SECP256R1", 384: "SECP384R1"}
 _KEY_USAGE_FIELDS = {
     "digitalsignature": "digital_signature",
     "contentcommitment": "content_commitment",
@@ -104,15 +120,6 @@ _KEY_USAGE_NAMES = {
     "encipher_only": "encipherOnly",
     "decipher_only": "decipherOnly",
 }
-_EXTENDED_KEY_USAGES = {
-    "serverauth": ("serverAuth", ExtendedKeyUsageOID.SERVER_AUTH),
-    "clientauth": ("clientAuth", ExtendedKeyUsageOID.CLIENT_AUTH),
-    "codesigning": ("codeSigning", ExtendedKeyUsageOID.CODE_SIGNING),
-    "emailprotection": ("emailProtection", ExtendedKeyUsageOID.EMAIL_PROTECTION),
-    "timestamping": ("timeStamping", ExtendedKeyUsageOID.TIME_STAMPING),
-    "ocspsigning": ("OCSPSigning", ExtendedKeyUsageOID.OCSP_SIGNING),
-}
-_EXTENDED_KEY_USAGE_NAMES = {oid: name for name, oid in _EXTENDED_KEY_USAGES.values()}
 _DNS_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)([dhms])")
 _DURATION_UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
@@ -200,6 +207,18 @@ class CertificateInfo(TypedDict):
     authority_key_identifier: str | None
     chain_length: int
 
+
+
+class MissingLibraryError(ValueError):
+    """A clear error instead of a NameError when cryptography is not installed on the controller."""
+
+
+def require_cryptography() -> None:
+    if CRYPTOGRAPHY_IMPORT_ERROR is not None:  # pragma: no cover - installed wherever tests run
+        raise MissingLibraryError(
+            "the Python library 'cryptography' is required on the Ansible controller: "
+            "pip install -r requirements.txt of rustfs.operator"
+        )
 
 def finding(reason: str, message: str) -> Finding:
     return {"reason": reason, "message": message}
@@ -436,7 +455,7 @@ def generate_private_key(algorithm: str = DEFAULT_KEY_ALGORITHM, size: int | Non
     elif kind == "ECDSA":
         if chosen not in _CURVES:
             raise ValueError(f"ECDSA key size must be 256 (P-256) or 384 (P-384), not {chosen}")
-        key = ec.generate_private_key(_CURVES[chosen]())
+        key = ec.generate_private_key(getattr(ec, _CURVES[chosen])())
     else:
         key = ed25519.Ed25519PrivateKey.generate()
     return key.private_bytes(
@@ -632,7 +651,7 @@ def extended_key_usage(names: Iterable[str]) -> list[x509.ObjectIdentifier]:
     for name in names:
         entry = _EXTENDED_KEY_USAGES.get(_usage_key(name))
         if entry is None:
-            known = ", ".join(label for label, _ in _EXTENDED_KEY_USAGES.values())
+            known = ", ".join(label for label, _oid in _EXTENDED_KEY_USAGES.values())
             raise ValueError(f"unknown extended key usage {shown(name)}; use {known}")
         if entry[1] not in oids:
             oids.append(entry[1])

@@ -15,11 +15,17 @@ from ansible_collections.kubernetes.core.plugins.module_utils.args_common import
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
 
 try:
-    from kubernetes.dynamic.exceptions import NotFoundError
+    from kubernetes.dynamic.exceptions import NotFoundError, ResourceNotFoundError
 except ImportError:  # pragma: no cover - reported by kubernetes.core's own requirement check
-    NotFoundError = Exception  # type: ignore[assignment,misc]
 
-__all__ = ["AUTH_ARG_SPEC", "NotFoundError", "get_api_client", "get_or_none", "plain"]
+    class NotFoundError(Exception):  # type: ignore[no-redef]
+        """Stand-in so this module imports; AnsibleK8SModule reports the missing library."""
+
+    class ResourceNotFoundError(Exception):  # type: ignore[no-redef]
+        """Stand-in so this module imports; AnsibleK8SModule reports the missing library."""
+
+
+__all__ = ["AUTH_ARG_SPEC", "NotFoundError", "ResourceNotFoundError", "get_api_client", "get_or_none", "plain"]
 
 
 def plain(obj: Any) -> Any:

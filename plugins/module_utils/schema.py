@@ -13,9 +13,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-from jsonschema import Draft4Validator, FormatChecker
-from jsonschema.exceptions import ValidationError
+try:
+    import yaml
+    from jsonschema import Draft4Validator, FormatChecker
+    from jsonschema.exceptions import ValidationError
+
+    LIBRARY_IMPORT_ERROR: ImportError | None = None
+except ImportError as _import_error:  # pragma: no cover - the import sanity test runs without them
+    LIBRARY_IMPORT_ERROR = _import_error
 
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import FieldError, field_error
@@ -23,13 +28,20 @@ from ansible_collections.rustfs.operator.plugins.module_utils.errors import Fiel
 CRD_FILE = Path(__file__).resolve().parents[2] / "crds" / "tenants.rustfs.com.yaml"
 
 
-# libyaml's loader reads the CRD ~8x faster; every Ansible task starts a fresh process.
-SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+def require_libraries() -> None:
+    if LIBRARY_IMPORT_ERROR is not None:  # pragma: no cover - installed wherever tests run
+        raise RuntimeError(
+            f"rustfs.operator needs the Python libraries PyYAML and jsonschema on the Ansible controller "
+            f"({LIBRARY_IMPORT_ERROR}): pip install -r requirements.txt of the collection"
+        )
 
 
 def load_crd(path: Path = CRD_FILE) -> dict[str, Any]:
+    require_libraries()
+    # libyaml's loader reads the CRD ~8x faster; every Ansible task starts a fresh process.
+    loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with path.open(encoding="utf-8") as handle:
-        crd: dict[str, Any] = yaml.load(handle, Loader=SafeLoader)
+        crd: dict[str, Any] = yaml.load(handle, Loader=loader)
     return crd
 
 
@@ -93,28 +105,22 @@ def reason_for(field: str) -> str:
 
 
 INTEGER_RANGES = {"int32": 2**31, "int64": 2**63}
-FORMATS = FormatChecker(formats=())
 
 
-def _integer_format(name: str) -> None:
-    limit = INTEGER_RANGES[name]
-
-    @FORMATS.checks(name)
-    def in_range(value: object) -> bool:
-        """The API server stores these as fixed-width integers and rejects what does not fit."""
-        return not isinstance(value, int) or isinstance(value, bool) or -limit <= value < limit
-
-    del in_range
-
-
-for _name in INTEGER_RANGES:
-    _integer_format(_name)
+def _integer_formats() -> FormatChecker:
+    """The API server stores these as fixed-width integers and rejects what does not fit."""
+    checker = FormatChecker(formats=())
+    for name, limit in INTEGER_RANGES.items():
+        checker.checks(name)(
+            lambda value, limit=limit: not isinstance(value, int) or isinstance(value, bool) or -limit <= value < limit
+        )
+    return checker
 
 
 @lru_cache(maxsize=1)
 def tenant_validator() -> Draft4Validator:
     """Built once per process: the operator and long plays validate many times."""
-    return Draft4Validator(tenant_schema(), format_checker=FORMATS)
+    return Draft4Validator(tenant_schema(), format_checker=_integer_formats())
 
 
 def _document_order(error: ValidationError) -> list[tuple[int, int | str]]:

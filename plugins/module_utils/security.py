@@ -78,7 +78,7 @@ def effective_security_contexts(tenant: Tenant, index: int) -> SecurityContexts:
     pod: JSON = copy.deepcopy(POD_DEFAULTS)
     container: JSON = copy.deepcopy(CONTAINER_DEFAULTS)
     explicit_non_root = False
-    for _, pod_scope, container_scope, delegates in scopes:
+    for _prefix, pod_scope, container_scope, delegates in scopes:
         if delegates:
             pod, container, explicit_non_root = dict(PLATFORM_POD), {}, False
             continue
@@ -125,7 +125,7 @@ def _image_gate(tenant: Tenant, contexts: SecurityContexts) -> str | None:
     if seccomp.get("type") != "RuntimeDefault":
         return None
     image = tenant.image
-    repository, _, tag = image.rpartition(":")
+    repository, _colon, tag = image.rpartition(":")
     if "@" in image or "/" in tag or repository not in OFFICIAL_REPOSITORIES:
         repository, tag = "", ""
     if repository:
@@ -154,7 +154,7 @@ def security_errors(tenant: Tenant) -> list[FieldError]:
     errors: list[FieldError] = []
     for index in range(len(tenant.pools)):
         scopes = _scopes(tenant, index)
-        for prefix, pod_scope, container_scope, _ in scopes:
+        for prefix, pod_scope, container_scope, _delegates in scopes:
             if prefix == "spec" and index > 0:
                 continue  # tenant scope is reported once, not once per pool
             errors += _profile_errors(f"{prefix}.securityContext.seccompProfile", pod_scope.get("seccompProfile"))

@@ -169,7 +169,7 @@ def wildcard_covers(pattern: str, name: str) -> bool:
     pattern, name = normalize_dns_name(pattern), normalize_dns_name(name)
     if not pattern.startswith("*.") or "*" in name:
         return False
-    label, _, rest = name.partition(".")
+    label, _dot, rest = name.partition(".")
     return bool(label) and rest == pattern[2:]
 
 

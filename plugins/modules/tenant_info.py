@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 module: tenant_info
 short_description: Read the live state of a RustFS tenant and check its Secrets
 version_added: 0.1.0
-author: rustfs.operator contributors
+author: rustfs.operator contributors (@rustfs)
 description:
   - Reads, in one module run, what a reconcile of a RustFS tenant needs to decide safely - the Tenant
     resource (if it exists), the tenant's StatefulSets and PersistentVolumeClaims (by the
@@ -101,7 +101,6 @@ from typing import Any
 
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
-from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
 from ansible_collections.rustfs.operator.plugins.module_utils.credentials import (
@@ -110,6 +109,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils.credentials import
 )
 from ansible_collections.rustfs.operator.plugins.module_utils.kube import (
     AUTH_ARG_SPEC,
+    ResourceNotFoundError,
     get_api_client,
     get_or_none,
     plain,
