@@ -208,7 +208,6 @@ class CertificateInfo(TypedDict):
     chain_length: int
 
 
-
 class MissingLibraryError(ValueError):
     """A clear error instead of a NameError when cryptography is not installed on the controller."""
 
@@ -219,6 +218,7 @@ def require_cryptography() -> None:
             "the Python library 'cryptography' is required on the Ansible controller: "
             "pip install -r requirements.txt of rustfs.operator"
         )
+
 
 def finding(reason: str, message: str) -> Finding:
     return {"reason": reason, "message": message}
