@@ -8,7 +8,7 @@ REQS := requirements.txt requirements-test.txt
 STAMP := $(VENV)/.installed-$(shell cat $(REQS) | sha256sum | cut -c1-16)
 COLLECTION_LINK := .ansible/collections/ansible_collections/rustfs/operator
 
-.PHONY: setup openapi lint test unit integration render-examples build cluster-build cluster-up cluster-down cluster-status clean
+.PHONY: setup openapi lint sanity molecule test unit integration render-examples build cluster-build cluster-up cluster-down cluster-status clean
 
 setup: $(STAMP) $(COLLECTION_LINK)
 
@@ -40,13 +40,22 @@ integration: setup cluster-build
 lint: setup
 	$(BIN)/ruff check plugins hack tests
 	$(BIN)/mypy -p ansible_collections.rustfs.operator.plugins
-	$(BIN)/mypy hack/gen_crd.py
+	$(BIN)/mypy hack/gen_crd.py hack/gen_api_docs.py
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/ansible-lint
+
+# ansible-test sanity on the built collection (offline pip bootstrap, see hack/).
+sanity: setup
+	hack/sanity.sh
+
+# Molecule scenario molecule/default against the current kube context (KUBECONFIG).
+molecule: setup
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/molecule test
 
 test: setup
 	$(MAKE) lint
 	$(MAKE) unit
 	$(MAKE) integration
+	tests/cluster/run-with-cluster.sh $(MAKE) molecule
 
 build: setup
 	@mkdir -p build
