@@ -8,7 +8,7 @@ REQS := requirements.txt requirements-test.txt
 STAMP := $(VENV)/.installed-$(shell cat $(REQS) | sha256sum | cut -c1-16)
 COLLECTION_LINK := .ansible/collections/ansible_collections/rustfs/operator
 
-.PHONY: setup openapi lint sanity molecule test unit integration render-examples build cluster-build cluster-up cluster-down cluster-status clean
+.PHONY: setup openapi lint sanity molecule bench-operator bench-playbook test unit integration render-examples build cluster-build cluster-up cluster-down cluster-status clean
 
 setup: $(STAMP) $(COLLECTION_LINK)
 
@@ -38,9 +38,10 @@ integration: setup cluster-build
 
 # Static checks, all offline.
 lint: setup
-	$(BIN)/ruff check plugins hack tests
+	$(BIN)/ruff check plugins hack tests operator bench
 	$(BIN)/mypy -p ansible_collections.rustfs.operator.plugins
 	$(BIN)/mypy hack/gen_crd.py hack/gen_api_docs.py
+	cd operator && ../$(BIN)/mypy rustfs_operator
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/ansible-lint
 
 # ansible-test sanity on the built collection (offline pip bootstrap, see hack/).
@@ -50,6 +51,14 @@ sanity: setup
 # Molecule scenario molecule/default against the current kube context (KUBECONFIG).
 molecule: setup
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/molecule test
+
+# Operator benchmark (prints figures): create latency, burst of 50, resync, RSS.
+bench-operator: setup cluster-build
+	tests/cluster/run-with-cluster.sh $(BIN)/python bench/operator.py
+
+# Playbook-mode benchmark (prints figures): create, no-op rerun, update of a 2-pool tenant.
+bench-playbook: setup cluster-build
+	tests/cluster/run-with-cluster.sh $(BIN)/python bench/playbook.py
 
 test: setup
 	$(MAKE) lint

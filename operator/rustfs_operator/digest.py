@@ -1,0 +1,105 @@
+"""Digests that let an unchanged tenant skip ansible-runner entirely.
+
+Two digests per tenant, both pure functions of what the watches delivered:
+
+* the *input digest*: the Tenant as the playbook receives it (spec,
+  generation, uid, labels, annotations), the resourceVersions of the Secrets
+  it references, and the operator settings that reach the playbook. A new
+  value means the playbook must run.
+* the *children digest*: one fingerprint per owned object, covering what a
+  reconcile would overwrite (a StatefulSet's generation and metadata, every
+  other object's resourceVersion) and nothing the cluster changes by itself
+  (StatefulSet status). A value different from the baseline adopted after the
+  last run means drift: someone edited or deleted an owned object.
+
+StatefulSet status changes do not need the playbook; the operator recomputes
+the status from them with the collection's own engine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+# Bump when the meaning of a digest changes, so stored digests stop matching.
+FORMAT = 1
+# Annotations that are bookkeeping of tools, not input of the reconcile.
+_IGNORED_ANNOTATION_PREFIXES = ("kubectl.kubernetes.io/", "kopf.zalando.org/", "rustfs.com/")
+
+
+def _hash(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def tenant_input(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The Tenant as the playbook receives it: identity, labels, annotations, spec. No status."""
+    metadata = body.get("metadata") or {}
+    annotations = {
+        k: v for k, v in (metadata.get("annotations") or {}).items() if not k.startswith(_IGNORED_ANNOTATION_PREFIXES)
+    }
+    kept: dict[str, Any] = {"name": metadata.get("name"), "namespace": metadata.get("namespace")}
+    for key in ("uid", "generation"):
+        if metadata.get(key) is not None:
+            kept[key] = metadata[key]
+    if metadata.get("labels"):
+        kept["labels"] = dict(metadata["labels"])
+    if annotations:
+        kept["annotations"] = annotations
+    return {
+        "apiVersion": body.get("apiVersion", "rustfs.com/v1alpha1"),
+        "kind": body.get("kind", "Tenant"),
+        "metadata": kept,
+        "spec": _plain(body.get("spec") or {}),
+    }
+
+
+def _plain(value: Any) -> Any:
+    """Deep copy into plain dicts and lists (Kopf bodies are read-only views)."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def input_digest(tenant: Mapping[str, Any], secret_versions: Mapping[str, str | None], settings: str) -> str:
+    return _hash({"format": FORMAT, "settings": settings, "tenant": tenant, "secrets": dict(secret_versions)})
+
+
+@dataclass(frozen=True)
+class Child:
+    """What the operator remembers of one owned object (never its full body)."""
+
+    kind: str
+    name: str
+    fingerprint: str
+    seen: float
+    # Only for StatefulSets: what the status engine reads (name, labels, generation, replicas, status).
+    statefulset: Mapping[str, Any] | None = None
+
+
+def child_of(kind: str, body: Mapping[str, Any], seen: float) -> Child:
+    metadata = body.get("metadata") or {}
+    if kind == "StatefulSet":
+        owners = [(o.get("uid"), o.get("controller")) for o in metadata.get("ownerReferences") or []]
+        fingerprint = _hash([metadata.get("generation"), metadata.get("labels"), metadata.get("annotations"), owners])
+        slim = {
+            "metadata": {
+                "name": metadata.get("name"),
+                "namespace": metadata.get("namespace"),
+                "labels": _plain(metadata.get("labels") or {}),
+                "generation": metadata.get("generation"),
+            },
+            "spec": {"replicas": (body.get("spec") or {}).get("replicas")},
+            "status": _plain(body.get("status") or {}),
+        }
+        return Child(kind, str(metadata.get("name")), fingerprint, seen, slim)
+    return Child(kind, str(metadata.get("name")), str(metadata.get("resourceVersion")), seen)
+
+
+def children_digest(children: Iterable[Child]) -> str:
+    return _hash(sorted((c.kind, c.name, c.fingerprint) for c in children))

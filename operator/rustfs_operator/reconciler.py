@@ -1,0 +1,368 @@
+"""The decision for one tenant: skip, refresh the status, or run the playbook.
+
+A check is level-triggered: it compares what the watches show now with what
+the last run was given and left behind, whatever event caused the check.
+
+* input digest changed (spec, generation, labels, referenced Secrets,
+  settings) -> run the playbook;
+* children digest differs from the baseline adopted after the last run
+  (an owned object edited or deleted) -> run the playbook (drift);
+* otherwise -> no run; only recompute the status from StatefulSet readiness
+  and write it if it moved.
+
+Blocked tenants (user-fixable problems) are therefore re-run only when
+their inputs change. Failed runs (API errors, timeouts) are retried with
+exponential backoff. After a successful run the operator waits until the
+watch shows every object the run changed, then takes the observed children
+as the new baseline and records `status.lastRun` with both digests, which a
+restarted operator trusts instead of re-running unchanged tenants.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ansible_collections.rustfs.operator.plugins.module_utils import status as engine
+
+from rustfs_operator.cache import ClusterView, Key
+from rustfs_operator.config import Config
+from rustfs_operator.digest import Child, children_digest, input_digest, tenant_input
+from rustfs_operator.kubeapi import ApiError
+from rustfs_operator.metrics import Metrics
+from rustfs_operator.recorder import Recorder
+from rustfs_operator.runner import PlaybookRunner, RunOutcome
+from rustfs_operator.status import computed, engine_view, last_run, now, reconciling, refresh_events
+
+logger = logging.getLogger(__name__)
+
+# Problems that clear by themselves (a certificate being issued): retried with
+# backoff, unlike user-fixable ones. Defined by the engine, if it has any.
+TRANSIENT_REASONS: frozenset[str] = frozenset(getattr(engine, "TRANSIENT_REASONS", ()))
+
+Clock = Callable[[], float]  # monotonic seconds
+
+
+@dataclass
+class Settle:
+    """Objects a run changed, which the watch must show before the baseline is taken."""
+
+    started: float
+    deadline: float
+    present: frozenset[tuple[str, str]]
+    seen: frozenset[tuple[str, str]]
+
+    def done(self, children: Sequence[Child], at: float) -> bool:
+        if at >= self.deadline:
+            return True
+        by_key = {(c.kind, c.name): c for c in children}
+        return all(k in by_key for k in self.present) and all(
+            by_key[k].seen >= self.started for k in self.seen if k in by_key
+        )
+
+
+@dataclass
+class Memory:
+    """What the operator remembers of one tenant between checks."""
+
+    loaded: bool = False
+    digest: str | None = None
+    baseline: str | None = None
+    blocked: bool = False
+    problems: list[dict[str, Any]] | None = None
+    generation: int | None = None
+    settle: Settle | None = None
+    expect_status: dict[str, Any] | None = None
+    expect_until: float = 0.0
+    pending_last_run: dict[str, Any] | None = None
+    failures: int = 0
+    not_before: float = 0.0
+    pending_retries: int = 0
+    retry_at: float = 0.0
+    last_run_at: float = 0.0
+    deleting: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _pairs(items: Sequence[Any]) -> frozenset[tuple[str, str]]:
+    found = set()
+    for item in items:
+        if isinstance(item, str) and "/" in item:
+            kind, name = item.split("/", 1)
+            found.add((kind, name))
+        elif isinstance(item, Mapping) and item.get("kind") and item.get("name"):
+            found.add((str(item["kind"]), str(item["name"])))
+    return frozenset(found)
+
+
+class Reconciler:
+    def __init__(
+        self,
+        config: Config,
+        view: ClusterView,
+        runner: PlaybookRunner,
+        recorder: Recorder,
+        metrics: Metrics,
+        settings_fingerprint: str,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self.config = config
+        self.view = view
+        self.runner = runner
+        self.recorder = recorder
+        self.metrics = metrics
+        self.settings_fingerprint = settings_fingerprint
+        self.clock = clock
+        self.memory: dict[Key, Memory] = {}
+        # Set by the app: schedule another check of a tenant (after a run).
+        self.request: Any = None
+
+    def forget(self, key: Key) -> None:
+        self.memory.pop(key, None)
+
+    # --- the check --------------------------------------------------------------
+
+    async def check(self, key: Key) -> float | None:
+        tenant = self.view.tenant(key)
+        if tenant is None:
+            self.memory.pop(key, None)
+            return None
+        mem = self.memory.setdefault(key, Memory())
+        if mem.deleting or (tenant.get("metadata") or {}).get("deletionTimestamp"):
+            return None
+        at = self.clock()
+        inputs = tenant_input(tenant)
+        digest = input_digest(inputs, self.view.secret_versions(key), self.settings_fingerprint)
+        children = self.view.children(key)
+        current_children = children_digest(children)
+        if not mem.loaded:
+            self._trust_last_run(mem, tenant, digest, at)
+
+        reason: str | None = None
+        delay: float | None = None
+        if digest != mem.digest:
+            generation = (tenant.get("metadata") or {}).get("generation")
+            if mem.digest is None:
+                reason = "first reconcile"
+            elif generation != mem.generation:
+                reason = "spec changed"
+            else:
+                reason = "labels, annotations, a referenced Secret or the operator settings changed"
+        elif mem.settle is not None:
+            if mem.settle.done(children, at):
+                await self._adopt(key, tenant, mem, current_children)
+            else:
+                delay = max(0.05, mem.settle.deadline - at)
+        elif current_children != mem.baseline:
+            reason = "owned objects changed"
+        elif mem.retry_at and at >= mem.retry_at:
+            reason = "retrying what was pending"
+        elif self.config.full_resync_interval and at - mem.last_run_at >= self.config.full_resync_interval:
+            reason = "periodic full resync"
+
+        if reason is not None and at < mem.not_before:
+            delay, reason = mem.not_before - at, None
+        if reason is not None:
+            return await self._run(key, tenant, mem, reason)
+        if mem.settle is None:
+            self.metrics.skipped.inc()
+        await self._refresh_status(key, mem)
+        return delay
+
+    def _trust_last_run(self, mem: Memory, tenant: Mapping[str, Any], digest: str, at: float) -> None:
+        """A restarted operator trusts status.lastRun when its digest still matches."""
+        mem.loaded = True
+        last = (tenant.get("status") or {}).get("lastRun") or {}
+        trusted = last.get("result") in ("Succeeded", "Blocked") and last.get("childrenDigest")
+        if trusted and last.get("digest") == digest:
+            mem.digest, mem.baseline = digest, str(last["childrenDigest"])
+            mem.blocked = last["result"] == "Blocked"
+            mem.problems = None if mem.blocked else []
+            mem.generation = last.get("generation")
+            mem.last_run_at = at
+
+    # --- status between runs ----------------------------------------------------
+
+    async def _refresh_status(self, key: Key, mem: Memory) -> None:
+        tenant = self.view.tenant(key)
+        if tenant is None or mem.problems is None or mem.failures:
+            return
+        generation = (tenant.get("metadata") or {}).get("generation")
+        if generation != mem.generation:
+            return
+        current = engine_view(tenant.get("status"))
+        if mem.expect_status is not None:
+            if current != engine_view(mem.expect_status) and self.clock() < mem.expect_until:
+                return  # the run's own status write has not reached the watch yet
+            mem.expect_status = None
+        try:
+            status = computed(tenant, self.view.statefulsets(key), mem.problems, self.config.default_image, now())
+        except (KeyError, TypeError, ValueError) as error:
+            # A spec the engine cannot even parse is the playbook's to report.
+            logger.debug("no status refresh: %s", error, extra={"tenant": _name(tenant)})
+            return
+        if status == current:
+            return
+        updated = await self._patch(tenant, status, "readiness")
+        if updated:
+            await self.recorder.events(tenant, refresh_events(current, status, mem.problems))
+
+    async def _patch(self, tenant: Mapping[str, Any], fields: Mapping[str, Any], reason: str) -> bool:
+        """Write status FIELDS and keep the cache as fresh as the answer."""
+        try:
+            updated = await self.recorder.patch_status(tenant, fields, reason)
+        except ApiError as error:
+            logger.warning("status write failed: %s", error, extra={"tenant": _name(tenant)})
+            return False
+        if updated is not None:
+            self.view.put_tenant(updated)
+        return updated is not None
+
+    async def _adopt(self, key: Key, tenant: Mapping[str, Any], mem: Memory, children: str) -> None:
+        mem.baseline = children
+        mem.settle = None
+        if mem.pending_last_run is not None:
+            summary = dict(mem.pending_last_run, childrenDigest=children)
+            mem.pending_last_run = None
+            await self._patch(tenant, {"lastRun": summary}, "lastRun")
+
+    # --- playbook runs ----------------------------------------------------------
+
+    async def _run(self, key: Key, tenant: Mapping[str, Any], mem: Memory, reason: str) -> float | None:
+        status = tenant.get("status") or {}
+        generation = (tenant.get("metadata") or {}).get("generation")
+        if generation is not None and status.get("observedGeneration") != generation:
+            fields = reconciling(status, generation, now(), message=f"reconciling generation {generation}")
+            await self._patch(tenant, fields, "reconciling")
+        # One event per run started, saying why.
+        if reason == "owned objects changed":
+            await self.recorder.event(
+                tenant, "Normal", "DriftDetected", "owned objects were changed outside the operator; re-applying"
+            )
+        else:
+            await self.recorder.event(
+                tenant, "Normal", "ReconcileStarted", f"reconciling generation {generation} ({reason})"
+            )
+
+        self.metrics.waiting.inc()
+        try:
+            await self.runner.slots.acquire()
+        finally:
+            self.metrics.waiting.dec()
+        try:
+            # Inputs may have moved while waiting for a slot: run with the latest.
+            fresh = self.view.tenant(key)
+            if fresh is None or mem.deleting or (fresh.get("metadata") or {}).get("deletionTimestamp"):
+                return None
+            inputs = tenant_input(fresh)
+            digest = input_digest(inputs, self.view.secret_versions(key), self.settings_fingerprint)
+            started, started_at = now(), self.clock()
+            self.metrics.in_flight.inc()
+            try:
+                outcome = await self.runner.run(inputs)
+            finally:
+                self.metrics.in_flight.dec()
+        finally:
+            self.runner.slots.release()
+        return await self._record(key, fresh, mem, reason, outcome, digest, started, started_at, inputs)
+
+    async def _record(
+        self,
+        key: Key,
+        tenant: Mapping[str, Any],
+        mem: Memory,
+        reason: str,
+        outcome: RunOutcome,
+        digest: str,
+        started: str,
+        started_at: float,
+        inputs: Mapping[str, Any],
+    ) -> float | None:
+        generation = inputs["metadata"].get("generation")
+        result = "blocked" if outcome.blocked else "succeeded" if outcome.ok else outcome.status
+        self.metrics.reconciles.labels(result).inc()
+        self.metrics.duration.labels(result).observe(outcome.duration)
+        mem.last_run_at = self.clock()
+        log = logger.info if outcome.ok else logger.warning
+        log(
+            "playbook run %s: %s",
+            result,
+            outcome.error or f"{len(outcome.changed)} object(s) changed",
+            extra={
+                "tenant": "/".join(key),
+                "reason": reason,
+                "result": result,
+                "duration": round(outcome.duration, 2),
+                "changed": len(outcome.changed),
+                "generation": generation,
+            },
+        )
+        if outcome.ok and outcome.result is not None:
+            mem.digest = digest
+            mem.blocked = outcome.blocked
+            mem.problems = [dict(p) for p in outcome.result.get("problems") or []]
+            mem.generation = generation
+            mem.failures, mem.not_before = 0, 0.0
+            applied = [] if outcome.blocked else list(outcome.result.get("applied") or [])
+            mem.settle = Settle(
+                started=started_at,
+                deadline=self.clock() + self.config.settle_timeout,
+                present=_pairs(applied),
+                seen=_pairs(outcome.changed),
+            )
+            mem.expect_status = dict(outcome.result.get("status") or {}) or None
+            mem.expect_until = self.clock() + self.config.settle_timeout
+            mem.pending_last_run = last_run(
+                result="Blocked" if outcome.blocked else "Succeeded",
+                generation=generation,
+                started=started,
+                duration=outcome.duration,
+                changed=outcome.changed,
+                digest=digest,
+                children=None,
+            )
+            if self.request is not None:
+                self.request(key, "run finished")
+            problems = mem.problems
+            if problems and all(p.get("reason") in TRANSIENT_REASONS for p in problems):
+                delay = min(self.config.backoff_max, self.config.backoff_min * 2.0**mem.pending_retries)
+                mem.pending_retries += 1
+                mem.retry_at = self.clock() + delay
+                return delay
+            mem.pending_retries, mem.retry_at = 0, 0.0
+            return None
+
+        mem.failures += 1
+        backoff = min(self.config.backoff_max, self.config.backoff_min * 2.0 ** (mem.failures - 1))
+        mem.not_before = self.clock() + backoff
+        category = "timeout" if outcome.status == "timeout" else "run"
+        self.metrics.errors.labels(category).inc()
+        message = outcome.error or f"the playbook ended with {outcome.status}"
+        reason_code = "ReconcileTimeout" if category == "timeout" else "KubernetesApiError"
+        current = self.view.tenant(key) or tenant
+        fields = reconciling(
+            current.get("status"), generation, now(), ready="Unknown", reason=reason_code, message=message[:500]
+        )
+        fields["lastRun"] = last_run(
+            result="Failed",
+            generation=generation,
+            started=started,
+            duration=outcome.duration,
+            changed=outcome.changed,
+            digest=None,
+            children=None,
+            message=message,
+        )
+        await self._patch(current, fields, "failure")
+        await self.recorder.event(
+            current, "Warning", "ReconcileFailed", f"{message[:600]} (retrying in {backoff:.0f}s)"
+        )
+        return backoff
+
+
+def _name(tenant: Mapping[str, Any]) -> str:
+    metadata = tenant.get("metadata") or {}
+    return f"{metadata.get('namespace')}/{metadata.get('name')}"

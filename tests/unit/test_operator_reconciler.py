@@ -1,0 +1,334 @@
+"""When the operator runs the playbook, and when it must not: the reconciler and scheduler with fakes.
+
+No cluster and no Ansible: a fake runner returns prepared outcomes, a fake
+recorder applies status patches to the in-memory Tenant, and a settable
+clock stands in for time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rustfs_operator.cache import ClusterView, Key
+from rustfs_operator.config import Config
+from rustfs_operator.digest import Child, child_of
+from rustfs_operator.metrics import Metrics
+from rustfs_operator.reconciler import Reconciler
+from rustfs_operator.runner import RunOutcome
+from rustfs_operator.scheduler import Scheduler
+
+KEY: Key = ("ns", "t")
+APPLIED = ["ServiceAccount/t-sa", "Service/t-io", "StatefulSet/t-p"]
+
+
+class FakeRunner:
+    def __init__(self) -> None:
+        self.slots = asyncio.Semaphore(2)
+        self.outcomes: list[RunOutcome] = []
+        self.calls: list[dict[str, Any]] = []
+
+    async def run(self, tenant: Mapping[str, Any]) -> RunOutcome:
+        self.calls.append(dict(tenant))
+        return self.outcomes.pop(0) if self.outcomes else succeeded([])
+
+
+class FakeRecorder:
+    def __init__(self, view: ClusterView) -> None:
+        self.view = view
+        self.patches: list[tuple[str, dict[str, Any]]] = []
+        self.posted: list[tuple[str, str]] = []
+
+    async def patch_status(self, tenant: Mapping[str, Any], fields: Mapping[str, Any], reason: str) -> Any:
+        current = copy.deepcopy(self.view.tenant(KEY))
+        assert current is not None
+        current.setdefault("status", {}).update(copy.deepcopy(dict(fields)))
+        current["metadata"]["resourceVersion"] = str(int(current["metadata"]["resourceVersion"]) + 1)
+        self.patches.append((reason, dict(fields)))
+        return current
+
+    async def event(self, tenant: Mapping[str, Any], type_: str, reason: str, message: str) -> None:
+        self.posted.append((reason, message))
+
+    async def events(self, tenant: Mapping[str, Any], events: list[Any]) -> None:
+        self.posted.extend((e["reason"], e["message"]) for e in events)
+
+
+def succeeded(changed: list[dict[str, str]], blocked: bool = False, status: Any = None) -> RunOutcome:
+    problems = [{"field": "spec.x", "message": "bad", "reason": "InvalidSpec"}] if blocked else []
+    result = {
+        "blocked": blocked,
+        "problems": problems,
+        "changed": changed,
+        "applied": [] if blocked else APPLIED,
+        "status": status or {},
+    }
+    return RunOutcome("successful", 0, 3.0, result=result, changed=changed)
+
+
+def failed() -> RunOutcome:
+    return RunOutcome("failed", 2, 1.0, error="Apply the pools: 500 Internal Server Error")
+
+
+class World:
+    """A tenant, its children and Secrets as the watches would show them."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.now = 100.0
+        self.view = ClusterView()
+        self.children: dict[Key, list[Child]] = {}
+        self.secrets: dict[Key, list[str]] = {("ns", "creds"): ["1"]}
+        self.view.bind([self.children], self.secrets)
+        self.runner = FakeRunner()
+        self.recorder = FakeRecorder(self.view)
+        self.metrics = Metrics()
+        config = Config(work_dir=tmp, backoff_min=2, backoff_max=8, settle_timeout=10)
+        self.reconciler = Reconciler(
+            config,
+            self.view,
+            self.runner,
+            self.recorder,
+            self.metrics,
+            "settings",
+            clock=lambda: self.now,  # type: ignore[arg-type]
+        )
+        self.requests: list[str] = []
+        self.reconciler.request = lambda key, reason: self.requests.append(reason)
+        self.tenant = {
+            "apiVersion": "rustfs.com/v1alpha1",
+            "kind": "Tenant",
+            "metadata": {"name": "t", "namespace": "ns", "uid": "u", "generation": 1, "resourceVersion": "10"},
+            "spec": {
+                "credsSecret": {"name": "creds"},
+                "pools": [{"name": "p", "servers": 2, "persistence": {"volumesPerServer": 1}}],
+            },
+        }
+        self.view.put_tenant(self.tenant)
+
+    def check(self) -> float | None:
+        return asyncio.run(self.reconciler.check(KEY))
+
+    def show_children(self, ready: int = 2, generation: int = 1) -> None:
+        self.children[KEY] = [
+            child_of("ServiceAccount", {"metadata": {"name": "t-sa", "resourceVersion": "5"}}, self.now),
+            child_of("Service", {"metadata": {"name": "t-io", "resourceVersion": "6"}}, self.now),
+            child_of(
+                "StatefulSet",
+                {
+                    "metadata": {
+                        "name": "t-p",
+                        "namespace": "ns",
+                        "generation": generation,
+                        "labels": {"rustfs.tenant": "t", "rustfs.pool": "p"},
+                    },
+                    "spec": {"replicas": 2},
+                    "status": {
+                        "replicas": 2,
+                        "readyReplicas": ready,
+                        "currentReplicas": 2,
+                        "updatedReplicas": 2,
+                        "currentRevision": "r1",
+                        "updateRevision": "r1",
+                        "observedGeneration": generation,
+                    },
+                },
+                self.now,
+            ),
+        ]
+
+    def runs(self) -> int:
+        return len(self.runner.calls)
+
+    def status(self) -> dict[str, Any]:
+        tenant = self.view.tenant(KEY)
+        assert tenant is not None
+        return dict(tenant.get("status") or {})
+
+    def settle(self) -> None:
+        """A first run, its objects showing up in the watch, and the baseline taken."""
+        self.runner.outcomes.append(succeeded([{"kind": k, "name": n, "action": "created"} for k, n in pairs()]))
+        self.check()
+        self.now += 1
+        self.show_children()
+        self.check()
+
+
+def pairs() -> list[tuple[str, str]]:
+    return [tuple(a.split("/", 1)) for a in APPLIED]  # type: ignore[misc]
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> World:
+    return World(tmp_path)
+
+
+def test_a_new_tenant_runs_once_then_records_its_baseline(world: World) -> None:
+    world.settle()
+    assert world.runs() == 1
+    assert world.runner.calls[0]["metadata"]["uid"] == "u"
+    reasons = [reason for reason, _ in world.recorder.patches]
+    assert reasons[0] == "reconciling" and "lastRun" in reasons
+    last = world.status()["lastRun"]
+    assert last["result"] == "Succeeded" and last["digest"] and last["childrenDigest"]
+    assert last["changed"] == ["ServiceAccount/t-sa created", "Service/t-io created", "StatefulSet/t-p created"]
+    assert ("ReconcileStarted", "reconciling generation 1 (first reconcile)") in world.recorder.posted
+
+
+def test_an_unchanged_tenant_runs_nothing_and_writes_nothing(world: World) -> None:
+    world.settle()
+    writes = len(world.recorder.patches)
+    for _ in range(5):
+        world.now += 300
+        world.check()
+    assert world.runs() == 1
+    # Only the status computed from readiness may be written, once.
+    assert len(world.recorder.patches) - writes <= 1
+    settled = len(world.recorder.patches)
+    world.check()
+    assert len(world.recorder.patches) == settled
+    assert world.metrics.skipped._value.get() >= 5
+
+
+def test_readiness_changes_the_status_without_a_run(world: World) -> None:
+    world.settle()
+    world.check()
+    assert world.status()["currentState"] == "Ready"
+    world.show_children(ready=1)
+    world.check()
+    assert world.runs() == 1
+    # Whatever the engine calls it (section 10), the pool's lost pod reaches the status.
+    assert world.status()["currentState"] != "Ready"
+    assert world.status()["availableReplicas"] == 1
+    ready = next(c for c in world.status()["conditions"] if c["type"] == "Ready")
+    assert ready["status"] == "False" and "1/2" in ready["message"]
+    assert any(reason == ready["reason"] for reason, _ in world.recorder.posted)
+
+
+def test_a_spec_change_or_a_secret_change_runs_again(world: World) -> None:
+    world.settle()
+    world.tenant["spec"]["pools"][0]["servers"] = 4
+    world.tenant["metadata"]["generation"] = 2
+    world.tenant["metadata"]["resourceVersion"] = "50"
+    world.view.put_tenant(world.tenant)
+    world.check()
+    assert world.runs() == 2
+    assert world.runner.calls[1]["metadata"]["generation"] == 2
+    world.now += 1
+    world.show_children()
+    world.check()
+    world.secrets[("ns", "creds")] = ["2"]
+    world.check()
+    assert world.runs() == 3
+
+
+def test_drift_runs_again(world: World) -> None:
+    world.settle()
+    world.children[KEY] = world.children[KEY][1:]  # the ServiceAccount was deleted
+    world.check()
+    assert world.runs() == 2
+    assert any(reason == "DriftDetected" for reason, _ in world.recorder.posted)
+
+
+def test_a_blocked_tenant_is_not_retried_until_its_inputs_change(world: World) -> None:
+    world.runner.outcomes.append(succeeded([], blocked=True))
+    world.check()
+    world.check()
+    for _ in range(3):
+        world.now += 1000
+        world.check()
+    assert world.runs() == 1
+    assert world.status()["lastRun"]["result"] == "Blocked"
+    world.secrets[("ns", "creds")] = ["2"]
+    world.check()
+    assert world.runs() == 2
+
+
+def test_a_failed_run_is_retried_with_backoff(world: World) -> None:
+    world.runner.outcomes += [failed(), failed()]
+    assert world.check() == 2
+    assert world.status()["lastRun"]["result"] == "Failed"
+    ready = world.status()["conditions"][0]
+    assert (ready["status"], ready["reason"]) == ("Unknown", "KubernetesApiError")
+    assert "500 Internal Server Error" in ready["message"]
+    assert world.check() == pytest.approx(2)  # too early: no run
+    assert world.runs() == 1
+    world.now += 2
+    assert world.check() == 4  # second failure: the delay doubles
+    world.now += 4
+    world.check()
+    assert world.runs() == 3
+    assert world.metrics.errors.labels("run")._value.get() == 2
+
+
+def test_a_restarted_operator_trusts_a_matching_last_run(world: World, tmp_path: Path) -> None:
+    world.settle()
+    world.check()
+    stored = world.view.tenant(KEY)
+    restarted = World(tmp_path)
+    restarted.view.put_tenant(stored)  # type: ignore[arg-type]
+    restarted.show_children()
+    restarted.check()
+    assert restarted.runs() == 0
+    assert restarted.recorder.patches == []
+
+
+def test_a_restarted_operator_runs_when_the_spec_moved_while_it_was_down(world: World, tmp_path: Path) -> None:
+    world.settle()
+    stored = copy.deepcopy(world.view.tenant(KEY))
+    assert stored is not None
+    stored["metadata"]["generation"] = 2
+    restarted = World(tmp_path)
+    restarted.view.put_tenant(stored)
+    restarted.show_children()
+    restarted.check()
+    assert restarted.runs() == 1
+
+
+def test_the_scheduler_coalesces_requests_and_never_overlaps_a_tenant() -> None:
+    async def scenario() -> tuple[int, int]:
+        calls, running, overlap = 0, 0, 0
+
+        async def process(key: Key) -> float | None:
+            nonlocal calls, running, overlap
+            calls += 1
+            running += 1
+            overlap = max(overlap, running)
+            await asyncio.sleep(0.05)
+            running -= 1
+            return None
+
+        scheduler = Scheduler(process)
+        scheduler.request(KEY, "a")
+        await asyncio.sleep(0.01)
+        for reason in "bcdef":
+            scheduler.request(KEY, reason)
+        await asyncio.sleep(0.2)
+        await scheduler.close()
+        return calls, overlap
+
+    calls, overlap = asyncio.run(scenario())
+    assert calls == 2
+    assert overlap == 1
+
+
+def test_a_tenant_waiting_on_something_transient_is_retried_with_backoff(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rustfs_operator import reconciler
+
+    monkeypatch.setattr(reconciler, "TRANSIENT_REASONS", frozenset({"InvalidSpec"}))
+    world.runner.outcomes += [succeeded([], blocked=True), succeeded([], blocked=True)]
+    assert world.check() == 2
+    world.check()  # the baseline is taken; too early to retry
+    assert world.runs() == 1
+    world.now += 2
+    assert world.check() == 4  # still pending: the delay doubles
+    assert world.runs() == 2
+    world.check()  # the "run finished" request: the baseline is taken
+    world.now += 4
+    world.check()
+    assert world.runs() == 3
