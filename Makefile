@@ -54,11 +54,11 @@ molecule: setup
 
 # Operator benchmark (prints figures): create latency, burst of 50, resync, RSS.
 bench-operator: setup cluster-build
-	tests/cluster/run-with-cluster.sh $(BIN)/python bench/operator.py
+	tests/cluster/run-with-cluster.sh $(BIN)/python bench/operator_bench.py
 
 # Playbook-mode benchmark (prints figures): create, no-op rerun, update of a 2-pool tenant.
 bench-playbook: setup cluster-build
-	tests/cluster/run-with-cluster.sh $(BIN)/python bench/playbook.py
+	tests/cluster/run-with-cluster.sh $(BIN)/python bench/playbook_bench.py
 
 test: setup
 	$(MAKE) lint

@@ -3,7 +3,7 @@
 
 Prints figures (asserts nothing). Needs a live cluster:
 
-    tests/cluster/run-with-cluster.sh .venv/bin/python bench/operator.py [--burst 50] [--serial 10]
+    tests/cluster/run-with-cluster.sh .venv/bin/python bench/operator_bench.py [--burst 50] [--serial 10]
 
 The operator runs as a local process (admin kubeconfig, no leader election)
 serving only the Tenants this benchmark labels. Tenants are small (one pool,
@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import sys
 
-# This file is bench/operator.py: run as a script, its directory comes first on
+# This file is bench/operator_bench.py: run as a script, its directory comes first on
 # sys.path, where it would shadow the standard library's `operator` module.
 _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]

@@ -2,7 +2,7 @@
 """Benchmark of playbook mode: wall time of create, no-op rerun and update of a 2-pool tenant.
 
 Prints figures (it asserts nothing: targets are judged by reading them). Needs
-a live cluster: run it as `tests/cluster/run-with-cluster.sh .venv/bin/python bench/playbook.py`.
+a live cluster: run it as `tests/cluster/run-with-cluster.sh .venv/bin/python bench/playbook_bench.py`.
 """
 
 from __future__ import annotations
