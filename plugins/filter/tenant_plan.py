@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 name: tenant_plan
 short_description: Plan a reconcile of a RustFS Tenant against its live StatefulSets
 version_added: 0.1.0
-author: rustfs.operator contributors
+author: rustfs.operator contributors (@rustfs)
 description:
   - Validates and renders the Tenant (as P(rustfs.operator.tenant_objects#filter) does), then compares
     each pool's StatefulSet with the live one and refuses what cannot change safely - servers,
@@ -37,6 +37,12 @@ options:
     description: The RustFS image used when C(spec.image) is unset.
     type: str
     default: rustfs/rustfs:1.0.0-beta.10
+  tls:
+    description:
+      - The TLS inputs read from the cluster (C(inputs) of M(rustfs.operator.tls_info) or
+        M(rustfs.operator.tls_generated)) - the C(operator.rustfs.com/tls-hash) of the pods and whether a
+        C(ca.crt) is mounted. Without them the hash covers the TLS settings and names only.
+    type: dict
 """
 
 EXAMPLES = r"""
@@ -72,6 +78,7 @@ from typing import Any
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
 from ansible_collections.rustfs.operator.plugins.module_utils.plan import Plan, plan_tenant
 from ansible_collections.rustfs.operator.plugins.module_utils.render import RenderOptions
+from ansible_collections.rustfs.operator.plugins.module_utils.tls import inputs_from
 
 
 def tenant_plan(
@@ -80,8 +87,11 @@ def tenant_plan(
     tenant_status: dict[str, Any] | None = None,
     cluster_domain: str = c.DEFAULT_CLUSTER_DOMAIN,
     default_image: str = c.DEFAULT_IMAGE,
+    tls: dict[str, Any] | None = None,
 ) -> Plan:
-    options = RenderOptions(cluster_domain=str(cluster_domain), default_image=str(default_image))
+    options = RenderOptions(
+        cluster_domain=str(cluster_domain), default_image=str(default_image), tls=inputs_from(tls)
+    )
     return plan_tenant(tenant, live_statefulsets or [], tenant_status or {}, options)
 
 

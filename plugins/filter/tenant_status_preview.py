@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 name: tenant_status_preview
 short_description: Compute the status of a RustFS Tenant from state already read
 version_added: 0.1.0
-author: rustfs.operator contributors
+author: rustfs.operator contributors (@rustfs)
 description:
   - Computes the status M(rustfs.operator.tenant_status) would write, from a Tenant and its StatefulSets
     as read by M(rustfs.operator.tenant_info). Timestamps of unchanged conditions are kept, so comparing
@@ -28,6 +28,9 @@ options:
     type: list
     elements: dict
     default: []
+  certificates:
+    description: The C(status.certificates.tls) observed in this run (see M(rustfs.operator.tenant_status)).
+    type: dict
 """
 
 EXAMPLES = r"""
@@ -56,10 +59,16 @@ def tenant_status_preview(
     tenant: dict[str, Any],
     live_statefulsets: list[dict[str, Any]] | None = None,
     problems: list[dict[str, Any]] | None = None,
+    certificates: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return tenant_status(
-        parse_tenant(tenant), live_statefulsets or [], problems or [], tenant.get("status") or {}, now  # type: ignore[arg-type]
+        parse_tenant(tenant),
+        live_statefulsets or [],
+        problems or [],  # type: ignore[arg-type]
+        tenant.get("status") or {},
+        now,
+        certificates or None,
     )
 
 

@@ -427,6 +427,16 @@ def _to_pem(certificate: x509.Certificate) -> str:
     return certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
 
 
+def certificate_pem(certificate: x509.Certificate) -> str:
+    """One parsed certificate (from `load_certificates`) as PEM text."""
+    return _to_pem(certificate)
+
+
+def certificate_fingerprint(certificate: x509.Certificate) -> str:
+    """SHA-256 fingerprint of one parsed certificate, colon-separated hex."""
+    return _colon_hex(certificate.fingerprint(hashes.SHA256()))
+
+
 # --- keys -------------------------------------------------------------------------------------------
 
 

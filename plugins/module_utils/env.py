@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
 from ansible_collections.rustfs.operator.plugins.module_utils.model import JSON, Tenant, as_dict, as_list
+from ansible_collections.rustfs.operator.plugins.module_utils.tls import tls_env
 from ansible_collections.rustfs.operator.plugins.module_utils.volumes import rustfs_volumes
 
 KMS_PREFIX = "RUSTFS_KMS_"
@@ -71,6 +72,7 @@ def _user_variable_dropped(tenant: Tenant, name: str) -> bool:
 def container_env(tenant: Tenant, cluster_domain: str = c.DEFAULT_CLUSTER_DOMAIN) -> list[JSON]:
     env: list[JSON] = [
         value_env("RUSTFS_VOLUMES", rustfs_volumes(tenant, cluster_domain)),
+        *(tls_env(tenant) if tenant.tls_enabled else []),
         value_env("RUSTFS_ADDRESS", f"0.0.0.0:{c.S3_PORT}"),
         value_env("RUSTFS_CONSOLE_ADDRESS", f"0.0.0.0:{c.CONSOLE_PORT}"),
         value_env("RUSTFS_CONSOLE_ENABLE", "true"),

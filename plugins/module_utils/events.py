@@ -14,6 +14,7 @@ from typing import Any, TypedDict
 
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
 from ansible_collections.rustfs.operator.plugins.module_utils.model import JSON, as_dict, as_list
+from ansible_collections.rustfs.operator.plugins.module_utils.status import TRANSIENT_REASONS
 
 
 class EventSpec(TypedDict):
@@ -55,9 +56,8 @@ def planned_events(
             return events
         for problem in problems:
             reason = str(problem.get("event") or problem["reason"])
-            events.append(
-                {"type": "Warning", "reason": reason, "message": f"{problem['field']}: {problem['message']}"}
-            )
+            kind = "Normal" if problem["reason"] in TRANSIENT_REASONS else "Warning"
+            events.append({"type": kind, "reason": reason, "message": f"{problem['field']}: {problem['message']}"})
         return events
     for condition in as_list(status.get("conditions")):
         before = old.get(condition["type"], {})

@@ -20,6 +20,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils.model import JSON,
 from ansible_collections.rustfs.operator.plugins.module_utils.rbac import rbac_objects
 from ansible_collections.rustfs.operator.plugins.module_utils.schema import drop_nulls, pruned_spec
 from ansible_collections.rustfs.operator.plugins.module_utils.services import service_account, services
+from ansible_collections.rustfs.operator.plugins.module_utils.tls import TlsInputs, certificate_objects
 from ansible_collections.rustfs.operator.plugins.module_utils.validation import validate_tenant
 from ansible_collections.rustfs.operator.plugins.module_utils.workloads import statefulset
 
@@ -30,6 +31,9 @@ class RenderOptions:
     default_image: str = c.DEFAULT_IMAGE
     # Without a uid (render mode) no owner reference can be written.
     owner_references: bool = True
+    # What the cluster holds for spec.tls (from the tls_info / tls_generated modules); without it
+    # (render mode) the pods' tls-hash covers the TLS settings and names only.
+    tls: TlsInputs | None = None
 
 
 @dataclass
@@ -52,14 +56,15 @@ def owner_reference(tenant: Tenant) -> JSON | None:
 
 
 def objects_for(tenant: Tenant, options: RenderOptions) -> list[JSON]:
-    """Apply order: identity, then network, then workloads, so pods start with DNS in place."""
+    """Apply order: identity, network, certificates, then workloads, so pods start with DNS in place."""
     objects: list[JSON] = []
     account = service_account(tenant)
     if account is not None:
         objects.append(account)
     objects += rbac_objects(tenant)
     objects += services(tenant)
-    objects += [statefulset(tenant, index, options.cluster_domain) for index in range(len(tenant.pools))]
+    objects += certificate_objects(tenant, options.cluster_domain)
+    objects += [statefulset(tenant, index, options.cluster_domain, options.tls) for index in range(len(tenant.pools))]
     reference = owner_reference(tenant) if options.owner_references else None
     if reference is not None:
         for obj in objects:
@@ -75,7 +80,8 @@ def render_tenant(document: Any, options: RenderOptions | None = None) -> Render
     errors = validate_tenant(document, default_image=options.default_image)
     if errors:
         return RenderResult(errors=errors)
-    assert isinstance(document, Mapping)  # validate_tenant refuses anything else
+    if not isinstance(document, Mapping):  # pragma: no cover - validate_tenant refuses anything else
+        raise TypeError("a Tenant must be a mapping")
     tenant = parse_tenant(pruned_spec(drop_nulls(dict(document))), default_image=options.default_image)
     return RenderResult(objects=objects_for(tenant, options))
 

@@ -15,6 +15,7 @@ from typing import Any
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import FieldError
 from ansible_collections.rustfs.operator.plugins.module_utils.model import JSON, Tenant, as_dict, as_list
 from ansible_collections.rustfs.operator.plugins.module_utils.naming import statefulset_name
+from ansible_collections.rustfs.operator.plugins.module_utils.tls import base_status
 
 CONDITION_ORDER = (
     "Ready",
@@ -44,9 +45,36 @@ OWNING_CONDITION = {
     "KmsConfigInvalid": "KmsReady",
     "KmsSecretNotFound": "KmsReady",
     "KmsSecretMissingKey": "KmsReady",
-    "TlsModeUnsupported": "TlsReady",
     "StatefulSetUpdateValidationFailed": "WorkloadsReady",
 }
+# spec 9.1, plus the certificate checks of certificates.py and the generated-Secret conflict (ours).
+TLS_REASONS = (
+    "CertificateInvalid",
+    "TlsHotReloadUnsupported",
+    "CertificateSecretNotFound",
+    "CertificateSecretPending",
+    "CertificateSecretInvalidType",
+    "CertificateSecretMissingKey",
+    "CertificateSanMismatch",
+    "CaBundleMissing",
+    "CaBundleInvalid",
+    "CertManagerCrdMissing",
+    "CertManagerIssuerNotFound",
+    "CertManagerCertificateNotReady",
+    "CertManagerCertificateApplyFailed",
+    "CertificateExpired",
+    "CertificateNotYetValid",
+    "CertificateKeyMismatch",
+    "CertificateWeakKey",
+    "CertificateUnsupportedKey",
+    "CertificateWeakSignature",
+    "CertificateNotSignedByCa",
+    "CertificateSecretConflict",
+)
+OWNING_CONDITION.update(dict.fromkeys(TLS_REASONS, "TlsReady"))
+# Reasons that mean "not yet" (cert-manager is still issuing), not "fix your spec": the tenant keeps
+# reconciling (Reconciling True) instead of being blocked.
+TRANSIENT_REASONS = frozenset({"CertificateSecretPending", "CertManagerCertificateNotReady"})
 
 
 def pool_state(statefulset: Mapping[str, Any] | None) -> str:
@@ -138,12 +166,19 @@ def _conditions(
     ready = sum(int(p["readyReplicas"]) for p in pools)
     states = {p["state"] for p in pools}
     result: dict[str, JSON] = {}
+    fixable = [p for p in problems if p["reason"] not in TRANSIENT_REASONS]
     if problems:
-        first = problems[0]
+        first = fixable[0] if fixable else problems[0]
         summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
         result["Ready"] = _condition("Ready", "False", first["reason"], summary)
-        result["Reconciling"] = _condition("Reconciling", "False", first["reason"], "waiting for the spec to be fixed")
-        result["Degraded"] = _condition("Degraded", "True", first["reason"], summary)
+        if fixable:
+            result["Reconciling"] = _condition(
+                "Reconciling", "False", first["reason"], "waiting for the spec to be fixed"
+            )
+            result["Degraded"] = _condition("Degraded", "True", first["reason"], summary)
+        else:
+            result["Reconciling"] = _condition("Reconciling", "True", first["reason"], summary)
+            result["Degraded"] = _condition("Degraded", "False", SUCCESS, "")
     elif states & {"Updating", "NotCreated"}:
         updating = ", ".join(p["name"] for p in pools if p["state"] in ("Updating", "NotCreated"))
         result["Ready"] = _condition("Ready", "False", "RolloutInProgress", f"rolling out pools: {updating}")
@@ -181,7 +216,48 @@ def _conditions(
         else:
             reason = "TlsConfigured" if kind == "TlsReady" else SUCCESS
             result[kind] = _condition(kind, "True", reason, "")
-    return [result[kind] for kind in applicable], bool(problems)
+    return [result[kind] for kind in applicable], bool(fixable)
+
+
+def certificates_status(
+    tenant: Tenant,
+    problems: Sequence[FieldError],
+    previous: Mapping[str, Any],
+    observed: Mapping[str, Any] | None,
+    now: str,
+) -> JSON | None:
+    """`status.certificates` (only with TLS): what this run observed (the tls role), else what was known.
+
+    TLS problems of this run make it not ready with the first reason; `lastValidatedTime` moves only
+    when the certificates (their hash) changed, so an unchanged tenant needs no status write.
+    """
+    if not tenant.tls_enabled:
+        return None
+    before = as_dict(as_dict(previous.get("certificates")).get("tls"))
+    current = dict(observed) if observed else (dict(before) if before else base_status(tenant))
+    owned = [p for p in problems if OWNING_CONDITION.get(p["reason"]) == "TlsReady"]
+    if owned:
+        current["ready"] = False
+        current["lastErrorReason"] = owned[0]["reason"]
+        current["lastErrorMessage"] = "; ".join(p["message"] for p in owned)[:1024]
+    elif observed:
+        current.pop("lastErrorReason", None)
+        current.pop("lastErrorMessage", None)
+    if current.get("ready"):
+        unchanged = before.get("ready") and before.get("observedHash") == current.get("observedHash")
+        current["lastValidatedTime"] = (
+            before["lastValidatedTime"] if unchanged and before.get("lastValidatedTime") else now
+        )
+    return {"tls": current}
+
+
+def merge_patch(old: Any, new: Any) -> Any:
+    """The RFC 7386 merge patch that turns `old` into `new`: keys `new` lacks are set to null."""
+    if not isinstance(old, Mapping) or not isinstance(new, Mapping):
+        return new
+    patch = {key: merge_patch(old.get(key), value) for key, value in new.items()}
+    patch.update({key: None for key in old if key not in new})
+    return patch
 
 
 def tenant_status(
@@ -190,8 +266,12 @@ def tenant_status(
     problems: Sequence[FieldError],
     previous: Mapping[str, Any] | None,
     now: str,
+    certificates: Mapping[str, Any] | None = None,
 ) -> JSON:
-    """`problems` are user-fixable: validation errors, bad Secrets and refusals."""
+    """`problems` are user-fixable (validation errors, bad Secrets, refusals) or transient (TRANSIENT_REASONS).
+
+    `certificates`: the `status.certificates.tls` the tls role observed in this run, if it ran.
+    """
     previous = previous or {}
     by_pool = {str(as_dict(as_dict(s.get("metadata")).get("labels")).get("rustfs.pool")): s for s in live_statefulsets}
     previous_pools = {str(as_dict(p).get("name")): as_dict(p) for p in as_list(previous.get("pools"))}
@@ -228,4 +308,7 @@ def tenant_status(
     }
     if tenant.generation is not None:
         status["observedGeneration"] = tenant.generation
+    tls_status = certificates_status(tenant, problems, previous, certificates, now)
+    if tls_status is not None:
+        status["certificates"] = tls_status
     return status

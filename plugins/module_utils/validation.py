@@ -22,6 +22,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils.model import Tenan
 from ansible_collections.rustfs.operator.plugins.module_utils.naming import peer_dns_label_length, statefulset_name
 from ansible_collections.rustfs.operator.plugins.module_utils.schema import drop_nulls, pruned_spec, schema_errors
 from ansible_collections.rustfs.operator.plugins.module_utils.security import security_errors
+from ansible_collections.rustfs.operator.plugins.module_utils.tls_validation import validate_tls
 
 DNS_1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 DNS_1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -243,20 +244,6 @@ def validate_provisioning(tenant: Tenant) -> list[FieldError]:
                 )
             )
     return errors
-
-
-def validate_tls(tenant: Tenant) -> list[FieldError]:
-    """TLS wiring (spec 9.1) is not rendered yet; refusing beats running a half-configured tenant."""
-    if not tenant.tls_enabled:
-        return []
-    return [
-        field_error(
-            "spec.tls.mode",
-            f"TLS mode {tenant.tls.get('mode')} is not supported by this release of rustfs.operator yet; "
-            "remove spec.tls or set mode: disabled",
-            "TlsModeUnsupported",
-        )
-    ]
 
 
 def validate_tenant(document: Any, default_image: str = c.DEFAULT_IMAGE) -> list[FieldError]:

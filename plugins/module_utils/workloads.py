@@ -21,6 +21,12 @@ from ansible_collections.rustfs.operator.plugins.module_utils.naming import (
     statefulset_name,
 )
 from ansible_collections.rustfs.operator.plugins.module_utils.security import effective_security_contexts
+from ansible_collections.rustfs.operator.plugins.module_utils.tls import (
+    TlsInputs,
+    pod_annotations,
+    tls_volume,
+    tls_volume_mount,
+)
 
 POOL_SCHEDULING_FIELDS = ("nodeSelector", "affinity", "tolerations", "topologySpreadConstraints")
 
@@ -74,6 +80,8 @@ def rustfs_container(tenant: Tenant, pool: Pool, cluster_domain: str, security_c
     if tenant.logging_mode in ("emptydir", "persistent"):
         logging = as_dict(tenant.spec.get("logging"))
         mounts.append({"name": c.LOGS_VOLUME, "mountPath": str(logging.get("mountPath") or c.DEFAULT_LOG_MOUNT_PATH)})
+    if tenant.tls_enabled:
+        mounts.append(tls_volume_mount(tenant))
     container["volumeMounts"] = mounts
     container["livenessProbe"] = _probe("/health", tenant)
     container["readinessProbe"] = _probe("/health/ready", tenant)
@@ -84,7 +92,7 @@ def rustfs_container(tenant: Tenant, pool: Pool, cluster_domain: str, security_c
     return container
 
 
-def pod_spec(tenant: Tenant, index: int, cluster_domain: str) -> JSON:
+def pod_spec(tenant: Tenant, index: int, cluster_domain: str, tls: TlsInputs | None = None) -> JSON:
     pool = tenant.pools[index]
     contexts = effective_security_contexts(tenant, index)
     spec: JSON = {"serviceAccountName": service_account_name(tenant)}
@@ -102,13 +110,19 @@ def pod_spec(tenant: Tenant, index: int, cluster_domain: str) -> JSON:
     pull_secret = as_dict(tenant.spec.get("imagePullSecret")).get("name")
     if pull_secret:
         spec["imagePullSecrets"] = [{"name": pull_secret}]
-    if tenant.logging_mode == "emptydir":
-        spec["volumes"] = [{"name": c.LOGS_VOLUME, "emptyDir": {}}]
+    volumes = [{"name": c.LOGS_VOLUME, "emptyDir": {}}] if tenant.logging_mode == "emptydir" else []
+    if tenant.tls_enabled:
+        volumes.append(tls_volume(tenant, tls))
+    if volumes:
+        spec["volumes"] = volumes
     spec["containers"] = [rustfs_container(tenant, pool, cluster_domain, contexts.container)]
     return spec
 
 
-def statefulset(tenant: Tenant, index: int, cluster_domain: str = c.DEFAULT_CLUSTER_DOMAIN) -> JSON:
+def statefulset(
+    tenant: Tenant, index: int, cluster_domain: str = c.DEFAULT_CLUSTER_DOMAIN, tls: TlsInputs | None = None
+) -> JSON:
+    """`tls`: the TLS inputs read from the cluster; without them the hash covers settings and names only."""
     pool = tenant.pools[index]
     labels = pool_labels(tenant.name, pool.name)
     spec: JSON = {
@@ -119,7 +133,10 @@ def statefulset(tenant: Tenant, index: int, cluster_domain: str = c.DEFAULT_CLUS
     }
     if tenant.uses_default_service_account:
         spec["updateStrategy"] = {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}}
-    spec["template"] = {"metadata": {"labels": dict(labels)}, "spec": pod_spec(tenant, index, cluster_domain)}
+    template_metadata: JSON = {"labels": dict(labels)}
+    if tenant.tls_enabled:
+        template_metadata["annotations"] = pod_annotations(tenant, tls)
+    spec["template"] = {"metadata": template_metadata, "spec": pod_spec(tenant, index, cluster_domain, tls)}
     spec["volumeClaimTemplates"] = claim_templates(tenant, pool)
     return {
         "apiVersion": "apps/v1",

@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 module: tenant_status
 short_description: Compute and write the status of a RustFS Tenant, with events
 version_added: 0.1.0
-author: rustfs.operator contributors
+author: rustfs.operator contributors (@rustfs)
 description:
   - Reads the Tenant and its StatefulSets, computes the status of the Tenant API (C(currentState),
     C(observedGeneration), pool states, the conditions C(Ready), C(Reconciling), C(Degraded),
@@ -47,6 +47,12 @@ options:
     description: Extra status fields to merge in (for example a C(lastRun) summary).
     type: dict
     default: {}
+  certificates:
+    description:
+      - The C(status.certificates.tls) the C(rustfs.operator.tls) role observed in this run (from
+        M(rustfs.operator.tls_info) or M(rustfs.operator.tls_generated)). Without it, a TLS tenant keeps the
+        certificate status it had, marked not ready when O(problems) include a TLS reason.
+    type: dict
 attributes:
   check_mode:
     support: full
@@ -81,18 +87,18 @@ from typing import Any
 
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
-from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
 from ansible_collections.rustfs.operator.plugins.module_utils.events import event_object, planned_events
 from ansible_collections.rustfs.operator.plugins.module_utils.kube import (
     AUTH_ARG_SPEC,
+    ResourceNotFoundError,
     get_api_client,
     get_or_none,
     plain,
 )
 from ansible_collections.rustfs.operator.plugins.module_utils.model import parse_tenant
-from ansible_collections.rustfs.operator.plugins.module_utils.status import tenant_status
+from ansible_collections.rustfs.operator.plugins.module_utils.status import merge_patch, tenant_status
 
 
 def now() -> str:
@@ -115,16 +121,22 @@ def run(module: AnsibleK8SModule, client: Any) -> dict[str, Any]:
     )["items"]
     previous = tenant.get("status") or {}
     timestamp = now()
-    status = tenant_status(parse_tenant(tenant), statefulsets, params["problems"], previous, timestamp)
+    status = tenant_status(
+        parse_tenant(tenant), statefulsets, params["problems"], previous, timestamp, params["certificates"]
+    )
     status.update(params["extra"])
     events = planned_events(previous, status, params["problems"], params["applied"])
     changed = status != previous
     if not module.check_mode:
         if changed:
             resource = client.resource(c.TENANT_KIND, c.TENANT_API_VERSION).status
+            body = dict(status)
+            if "certificates" in previous or "certificates" in status:
+                # A merge patch keeps keys it does not mention: drop the ones that went away.
+                body["certificates"] = merge_patch(previous.get("certificates"), status.get("certificates"))
             client.patch(
                 resource,
-                {"metadata": {"name": name}, "status": status},
+                {"metadata": {"name": name}, "status": body},
                 name=name,
                 namespace=namespace,
                 content_type="application/merge-patch+json",
@@ -146,6 +158,7 @@ def main() -> None:
         problems=dict(type="list", elements="dict", default=[]),
         applied=dict(type="list", elements="dict", default=[]),
         extra=dict(type="dict", default={}),
+        certificates=dict(type="dict"),
     )
     module = AnsibleK8SModule(argument_spec=argument_spec, supports_check_mode=True)
     try:

@@ -424,12 +424,17 @@ def test_second_replica_stays_passive_and_takes_over(api: client.ApiClient, name
 
 
 def test_shipped_rbac_is_least_privilege() -> None:
-    """No wildcard, no delete of owned kinds (garbage collection does it), no Secret writes."""
+    """No wildcard, no delete of owned kinds (garbage collection does it), never a Secret delete.
+
+    Secret writes exist only for TLS certificates the collection generates and rotates
+    ({t}-tls, {t}-tls-ca); user Secrets are never written (the tls role refuses a
+    same-named Secret it did not create).
+    """
     role, cluster = shipped_rules()
     for rule in role + cluster:
         assert "*" not in rule["verbs"] and "*" not in rule["resources"] and "*" not in rule["apiGroups"]
         if "secrets" in rule["resources"]:
-            assert set(rule["verbs"]) <= {"get", "list", "watch"}
+            assert set(rule["verbs"]) <= {"get", "list", "watch", "create", "update", "patch"}
         if set(rule["resources"]) & {"statefulsets", "services", "serviceaccounts", "roles", "rolebindings"}:
             assert "delete" not in rule["verbs"]
     assert {r for rule in role for r in rule["resources"]} == {"leases"}

@@ -103,7 +103,7 @@ class Engine:
 
     @staticmethod
     def render_unchecked(document: dict[str, Any], **options: Any) -> list[dict[str, Any]]:
-        """Render without validation: for rules that validation refuses today (TLS) or bypasses."""
+        """Render without validation: for rules that validation refuses or bypasses."""
         return objects_for(parse_tenant(copy.deepcopy(document)), RenderOptions(**options))
 
     @staticmethod

@@ -106,7 +106,6 @@ def test_user_kms_variables_are_dropped(eng):
 
 
 def test_with_tls_the_user_cannot_set_volumes_or_tls_variables(eng):
-    # TLS is refused by validation for now; the drop rule is checked on the env builder directly.
     names = [
         "RUSTFS_VOLUMES",
         "RUSTFS_TLS_PATH",
@@ -115,9 +114,9 @@ def test_with_tls_the_user_cannot_set_volumes_or_tls_variables(eng):
         "RUSTFS_SERVER_MTLS_ENABLE",
     ]
     user = [{"name": name, "value": "x"} for name in names] + [{"name": "RUSTFS_ADDRESS", "value": ":1"}]
-    doc = _tenant(eng, tls={"mode": "certManager"}, env=user)
-    env = container_env(parse_tenant(doc))
-    assert env == [BASE[0], BASE[2], BASE[3], {"name": "RUSTFS_ADDRESS", "value": ":1"}]
+    env = _env(eng, tls={"mode": "certManager", "certManager": {"secretName": "tls"}}, env=user)
+    tls_path = {"name": "RUSTFS_TLS_PATH", "value": "/var/run/rustfs/tls"}
+    assert env == [BASE[0], tls_path, BASE[2], BASE[3], {"name": "RUSTFS_ADDRESS", "value": ":1"}]
 
 
 def test_env_does_not_modify_the_spec(eng):

@@ -121,8 +121,7 @@ def test_services_select_every_pool(eng):
 
 
 def test_s3_port_is_named_https_with_tls(eng):
-    # TLS is refused by validation for now; the naming rule is checked on the builders directly.
-    tenant = parse_tenant(eng.tenant("t1", "ns1", tls={"mode": "certManager"}))
+    tenant = parse_tenant(eng.tenant("t1", "ns1", tls={"mode": "certManager", "certManager": {"secretName": "s"}}))
     assert s3_port_name(tenant) == "https-rustfs"
     io, console, headless = services(tenant)
     assert io["spec"]["ports"] == [{"name": "https-rustfs", "port": 9000, "targetPort": 9000}]

@@ -383,11 +383,11 @@ def test_credentials_too_short_is_blocked_on_credentials_ready(eng):
 
 
 def test_tls_problem_is_owned_by_tls_ready(eng):
-    status = tenant_status(tenant(eng, tls={"mode": "certManager"}), [], [problem("TlsModeUnsupported")], None, T0)
+    status = tenant_status(tenant(eng, tls={"mode": "certManager"}), [], [problem("CertificateSanMismatch")], None, T0)
     assert status["currentState"] == "Blocked"
     assert (by_type(status)["TlsReady"]["status"], by_type(status)["TlsReady"]["reason"]) == (
         "False",
-        "TlsModeUnsupported",
+        "CertificateSanMismatch",
     )
 
 

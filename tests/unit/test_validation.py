@@ -498,15 +498,17 @@ def test_valid_bucket_names(eng, name):
     assert _errors(eng, buckets=[{"name": name, "objectLock": True}]) == []
 
 
-# --- TLS (§9.1): refused until it is rendered ---------------------------------------------------
+# --- TLS (§9.1): the rules themselves are in test_tls_validation.py --------------------------------
 
 
-@pytest.mark.parametrize("mode", ["certManager", "external"])
-def test_tls_is_refused_for_now(eng, mode):
-    errors = _errors(eng, tls={"mode": mode})
+def test_tls_external_mode_is_reserved(eng):
+    errors = _errors(eng, tls={"mode": "external"})
     assert eng.fields(errors) == ["spec.tls.mode"]
-    assert eng.reasons(errors) == {"TlsModeUnsupported"}
-    assert mode in errors[0]["message"]
+    assert eng.reasons(errors) == {"CertificateSecretNotFound"}
+
+
+def test_tls_cert_manager_mode_with_a_secret_is_accepted(eng):
+    assert _errors(eng, tls={"mode": "certManager", "certManager": {"secretName": "tls"}}) == []
 
 
 def test_disabled_tls_is_accepted(eng):
@@ -524,7 +526,7 @@ def test_errors_of_every_rule_are_reported_together(eng):
         env=[{"name": "RUSTFS_KMS_X", "value": "1"}],
         credsSecret={"name": ""},
         buckets=[{"name": "rustfs"}],
-        tls={"mode": "certManager"},
+        tls={"mode": "external"},
         image="rustfs/rustfs:1.0.0-beta.1",
     )
     assert eng.fields(eng.errors(doc)) == [

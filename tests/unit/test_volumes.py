@@ -61,8 +61,6 @@ def test_row_4_a_1x1_pool_inside_a_multi_pool_tenant_uses_the_peer_form(eng):
 
 
 def test_row_5_internode_https_and_a_custom_cluster_domain(eng):
-    # TLS is refused by validation for now (§9.1 not rendered yet), so this row goes through
-    # parse_tenant + rustfs_volumes directly.
     doc = eng.tenant(
         "prod-rustfs",
         "mse",
@@ -70,6 +68,7 @@ def test_row_5_internode_https_and_a_custom_cluster_domain(eng):
         tls={"mode": "certManager", "enableInternodeHttps": True, "certManager": {"secretName": "s"}},
     )
     assert rustfs_volumes(parse_tenant(doc), "k8s.mse.cloud") == ROW_5
+    assert _volumes_of_every_statefulset(eng, doc, cluster_domain="k8s.mse.cloud") == {ROW_5}
 
 
 def test_tls_without_internode_https_keeps_http(eng):

@@ -8,7 +8,6 @@ from ansible_collections.rustfs.operator.plugins.module_utils.model import parse
 from ansible_collections.rustfs.operator.plugins.module_utils.workloads import (
     claim_templates,
     default_claim_spec,
-    statefulset,
 )
 
 POOL_LABELS = {
@@ -90,9 +89,8 @@ def test_probes_have_no_timing_fields(eng):
 
 
 def test_probes_use_https_with_tls(eng):
-    # TLS is refused by validation for now; the scheme rule is checked on the builder directly.
-    tenant = parse_tenant(eng.tenant("t1", "ns1", tls={"mode": "certManager"}))
-    container = statefulset(tenant, 0)["spec"]["template"]["spec"]["containers"][0]
+    doc = eng.tenant("t1", "ns1", tls={"mode": "certManager", "certManager": {"secretName": "s"}})
+    container = eng.container(eng.statefulsets(eng.render(doc))[0])
     for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
         assert container[probe]["httpGet"]["scheme"] == "HTTPS"
 
