@@ -62,6 +62,7 @@ bench-playbook: setup cluster-build
 
 test: setup
 	$(MAKE) lint
+	$(MAKE) sanity
 	$(MAKE) unit
 	$(MAKE) integration
 	tests/cluster/run-with-cluster.sh $(MAKE) molecule

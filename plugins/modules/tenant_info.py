@@ -153,9 +153,11 @@ def main() -> None:
     argument_spec.update(
         name=dict(type="str", required=True),
         namespace=dict(type="str", required=True),
-        credentials_secret=dict(type="str"),
+        # Names of Secrets and keys, never their values: safe to log.
+        credentials_secret=dict(type="str", no_log=False),
         rpc_secret=dict(
             type="dict",
+            no_log=False,
             options=dict(name=dict(type="str", required=True), key=dict(type="str", required=True, no_log=False)),
         ),
     )
