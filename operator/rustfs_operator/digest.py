@@ -66,8 +66,35 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def input_digest(tenant: Mapping[str, Any], secret_versions: Mapping[str, str | None], settings: str) -> str:
-    return _hash({"format": FORMAT, "settings": settings, "tenant": tenant, "secrets": dict(secret_versions)})
+# How often a TLS tenant is re-run although nothing changed (see tls_epoch).
+TLS_RECHECK_SECONDS = 3600.0
+
+
+def tls_epoch(tenant: Mapping[str, Any], wall_time: float) -> int | None:
+    """Certificates age while no object changes, so a TLS tenant's inputs change once per period.
+
+    That makes the playbook re-check renewal of generated certificates (at two thirds of
+    their lifetime) and pick up certificates cert-manager renewed, at least hourly.
+    Tenants without TLS get None and keep their digest for ever.
+    """
+    tls = (tenant.get("spec") or {}).get("tls") or {}
+    if str(tls.get("mode") or "disabled") == "disabled":
+        return None
+    return int(wall_time // TLS_RECHECK_SECONDS)
+
+
+def input_digest(
+    tenant: Mapping[str, Any], secret_versions: Mapping[str, str | None], settings: str, epoch: int | None = None
+) -> str:
+    content: dict[str, Any] = {
+        "format": FORMAT,
+        "settings": settings,
+        "tenant": tenant,
+        "secrets": dict(secret_versions),
+    }
+    if epoch is not None:
+        content["epoch"] = epoch
+    return _hash(content)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils import status as e
 
 from rustfs_operator.cache import ClusterView, Key
 from rustfs_operator.config import Config
-from rustfs_operator.digest import Child, children_digest, input_digest, tenant_input
+from rustfs_operator.digest import Child, children_digest, input_digest, tenant_input, tls_epoch
 from rustfs_operator.kubeapi import ApiError
 from rustfs_operator.metrics import Metrics
 from rustfs_operator.recorder import Recorder
@@ -135,7 +135,9 @@ class Reconciler:
             return None
         at = self.clock()
         inputs = tenant_input(tenant)
-        digest = input_digest(inputs, self.view.secret_versions(key), self.settings_fingerprint)
+        digest = input_digest(
+            inputs, self.view.secret_versions(key), self.settings_fingerprint, tls_epoch(inputs, time.time())
+        )
         children = self.view.children(key)
         current_children = children_digest(children)
         if not mem.loaded:
@@ -258,7 +260,9 @@ class Reconciler:
             if fresh is None or mem.deleting or (fresh.get("metadata") or {}).get("deletionTimestamp"):
                 return None
             inputs = tenant_input(fresh)
-            digest = input_digest(inputs, self.view.secret_versions(key), self.settings_fingerprint)
+            digest = input_digest(
+                inputs, self.view.secret_versions(key), self.settings_fingerprint, tls_epoch(inputs, time.time())
+            )
             started, started_at = now(), self.clock()
             self.metrics.in_flight.inc()
             try:

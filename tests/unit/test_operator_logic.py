@@ -244,3 +244,19 @@ def test_nonsense_settings_are_refused() -> None:
         config.load([], {"RUSTFS_OPERATOR_WORKERS": "0"})
     with pytest.raises(SystemExit):
         config.load([], {"RUSTFS_OPERATOR_LEASE_DURATION": "5", "RUSTFS_OPERATOR_LEASE_RENEW_INTERVAL": "5"})
+
+
+def test_tls_tenants_are_rechecked_every_hour_and_others_never() -> None:
+    from rustfs_operator.digest import TLS_RECHECK_SECONDS, input_digest, tls_epoch
+
+    plain = {"name": "t", "namespace": "n", "spec": {"pools": []}}
+    tls = {"name": "t", "namespace": "n", "spec": {"pools": [], "tls": {"mode": "certManager"}}}
+    disabled = {"name": "t", "namespace": "n", "spec": {"pools": [], "tls": {"mode": "disabled"}}}
+    hour = TLS_RECHECK_SECONDS
+    assert tls_epoch(plain, 10 * hour) is None
+    assert tls_epoch(disabled, 10 * hour) is None
+    assert tls_epoch(tls, 10 * hour) == tls_epoch(tls, 10 * hour + hour - 1) == 10
+    assert tls_epoch(tls, 11 * hour) == 11
+    # No epoch: the digest is what it always was, so stored digests of non-TLS tenants stay valid.
+    assert input_digest(plain, {}, "s") == input_digest(plain, {}, "s", None)
+    assert input_digest(tls, {}, "s", 10) != input_digest(tls, {}, "s", 11)
