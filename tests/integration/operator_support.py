@@ -74,6 +74,10 @@ class OperatorProcess:
             "RUSTFS_OPERATOR_LEASE_RENEW_INTERVAL": "1",
             "RUSTFS_OPERATOR_LEASE_RETRY_INTERVAL": "0.5",
             "RUSTFS_OPERATOR_LOG_LEVEL": "DEBUG",
+            # The periodic drift check is the operator's safety net for a missed watch event
+            # (seen once under heavy load: a fixed spec waited for the next check); 20 s keeps
+            # the tests' waits well above it.
+            "RUSTFS_OPERATOR_DRIFT_INTERVAL": "20",
         }
         env.pop("ANSIBLE_CONFIG", None)
         for key, value in settings.items():
