@@ -7,8 +7,13 @@ BIN := $(VENV)/bin
 REQS := requirements.txt requirements-test.txt
 STAMP := $(VENV)/.installed-$(shell cat $(REQS) | sha256sum | cut -c1-16)
 COLLECTION_LINK := .ansible/collections/ansible_collections/rustfs/operator
+# galaxy-importer lives in a venv of its own (inside .venv, so git, ansible-lint
+# and `ansible-galaxy collection build` already leave it out): its dependencies
+# must not move the pins of .venv.
+IMPORTER_VENV := $(VENV)/importer
+IMPORTER_STAMP := $(IMPORTER_VENV)/.installed-$(shell cat requirements-importer.txt | sha256sum | cut -c1-16)
 
-.PHONY: setup openapi lint sanity molecule bench-operator bench-playbook test unit integration render-examples build cluster-build cluster-up cluster-down cluster-status clean
+.PHONY: setup openapi lint sanity importer molecule bench-operator bench-playbook test unit integration render-examples build cluster-build cluster-up cluster-down cluster-status demo demo-down clean
 
 setup: $(STAMP) $(COLLECTION_LINK)
 
@@ -40,13 +45,26 @@ integration: setup cluster-build
 lint: setup
 	$(BIN)/ruff check plugins hack tests operator bench
 	$(BIN)/mypy -p ansible_collections.rustfs.operator.plugins
-	$(BIN)/mypy hack/gen_crd.py hack/gen_api_docs.py
+	$(BIN)/mypy hack/gen_crd.py hack/gen_api_docs.py hack/demo_summary.py
 	cd operator && ../$(BIN)/mypy rustfs_operator
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/ansible-lint
+	$(BIN)/antsibull-changelog lint
+	$(BIN)/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
 
 # ansible-test sanity on the built collection (offline pip bootstrap, see hack/).
 sanity: setup
 	hack/sanity.sh
+
+$(IMPORTER_STAMP): requirements-importer.txt | $(STAMP)
+	@test -x $(IMPORTER_VENV)/bin/python || $(PYTHON) -m venv $(IMPORTER_VENV)
+	$(IMPORTER_VENV)/bin/pip install --disable-pip-version-check -q -r requirements-importer.txt
+	@rm -f $(IMPORTER_VENV)/.installed-*
+	@touch $@
+
+# galaxy-importer, the checks Galaxy runs on upload, on the built tarball, offline
+# (no container, no ansible-test: `make sanity` runs that). Fails on any error or warning.
+importer: setup $(IMPORTER_STAMP)
+	hack/galaxy_importer.sh
 
 # Molecule scenario molecule/default against the current kube context (KUBECONFIG).
 molecule: setup
@@ -63,6 +81,7 @@ bench-playbook: setup cluster-build
 test: setup
 	$(MAKE) lint
 	$(MAKE) sanity
+	$(MAKE) importer
 	$(MAKE) unit
 	$(MAKE) integration
 	tests/cluster/run-with-cluster.sh $(MAKE) molecule
@@ -82,6 +101,14 @@ cluster-down:
 
 cluster-status:
 	tests/cluster/status.sh
+
+# A Tenant reconciled by the operator running locally, on the local control plane
+# (or the cluster of KUBECONFIG when it is set), shown when Ready. See hack/demo.sh.
+demo: setup
+	hack/demo.sh up
+
+demo-down: setup
+	hack/demo.sh down
 
 clean:
 	rm -rf build .pytest_cache .hypothesis .coverage htmlcov

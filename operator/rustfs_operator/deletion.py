@@ -1,6 +1,6 @@
 """Graceful deletion of a Tenant, behind the operator's finalizer.
 
-Owned objects (StatefulSets, Services, ServiceAccount, RBAC) carry owner
+Owned objects (StatefulSets, Services, ServiceAccount, RBAC, PodDisruptionBudgets) carry owner
 references, so garbage collection removes them once the Tenant is gone. The
 finalizer exists to make deletion orderly and reported: no playbook run may
 still be writing children, and the user is told which PersistentVolumeClaims
@@ -78,7 +78,7 @@ class Deleter:
             tenant,
             "Normal",
             "TenantDeleted",
-            f"garbage collection removes the StatefulSets, Services and ServiceAccount; {message}",
+            f"garbage collection removes the StatefulSets, Services, ServiceAccount and PDBs; {message}",
         )
         logger.info("tenant deleted: %s", message, extra={"tenant": f"{namespace}/{name}"})
         self.scheduler.forget(key)

@@ -109,11 +109,22 @@ class Child:
     statefulset: Mapping[str, Any] | None = None
 
 
+def _slim_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
+    slim = {"replicas": spec.get("replicas")}
+    if spec.get("updateStrategy"):
+        # The partition that holds a pool waiting for its turn to roll (module_utils/rollout.py).
+        slim["updateStrategy"] = _plain(spec["updateStrategy"])
+    return slim
+
+
 def child_of(kind: str, body: Mapping[str, Any], seen: float) -> Child:
     metadata = body.get("metadata") or {}
+    owners = [(o.get("uid"), o.get("controller")) for o in metadata.get("ownerReferences") or []]
+    fingerprint = _hash([metadata.get("generation"), metadata.get("labels"), metadata.get("annotations"), owners])
+    if kind == "PodDisruptionBudget":
+        # Its status moves with every pod's readiness: only what we apply counts as drift.
+        return Child(kind, str(metadata.get("name")), fingerprint, seen)
     if kind == "StatefulSet":
-        owners = [(o.get("uid"), o.get("controller")) for o in metadata.get("ownerReferences") or []]
-        fingerprint = _hash([metadata.get("generation"), metadata.get("labels"), metadata.get("annotations"), owners])
         slim = {
             "metadata": {
                 "name": metadata.get("name"),
@@ -121,7 +132,7 @@ def child_of(kind: str, body: Mapping[str, Any], seen: float) -> Child:
                 "labels": _plain(metadata.get("labels") or {}),
                 "generation": metadata.get("generation"),
             },
-            "spec": {"replicas": (body.get("spec") or {}).get("replicas")},
+            "spec": _slim_spec(body.get("spec") or {}),
             "status": _plain(body.get("status") or {}),
         }
         return Child(kind, str(metadata.get("name")), fingerprint, seen, slim)

@@ -37,6 +37,7 @@ CHILD_KINDS: dict[str, tuple[str, str, str]] = {
     "ServiceAccount": ("", "v1", "serviceaccounts"),
     "Role": ("rbac.authorization.k8s.io", "v1", "roles"),
     "RoleBinding": ("rbac.authorization.k8s.io", "v1", "rolebindings"),
+    "PodDisruptionBudget": ("policy", "v1", "poddisruptionbudgets"),
 }
 OWNED = {"rustfs.tenant": kopf.PRESENT}
 SECRETS_INDEX = "rustfs_secrets"

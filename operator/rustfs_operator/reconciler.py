@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ansible_collections.rustfs.operator.plugins.module_utils import rollout
 from ansible_collections.rustfs.operator.plugins.module_utils import status as engine
 
 from rustfs_operator.cache import ClusterView, Key
@@ -84,7 +85,24 @@ class Memory:
     retry_at: float = 0.0
     last_run_at: float = 0.0
     deleting: bool = False
+    rollout_turn: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def next_rollout_turn(statefulsets: Sequence[Mapping[str, Any]]) -> str | None:
+    """A fingerprint when a held pool waits and no pool is rolling (the playbook must release it), else None.
+
+    Pools wait their turn behind a StatefulSet partition (module_utils/rollout.py); only a
+    run releases the next one, and nothing else would start that run: the spec did not move.
+    """
+    held = [s for s in statefulsets if rollout.partition(s) > 0]
+    if not held:
+        return None
+    if any(rollout.partition(s) == 0 and engine.pool_state(s) == "Updating" for s in statefulsets):
+        return None
+    return ",".join(
+        sorted(f"{s['metadata']['name']}@{(s.get('status') or {}).get('updateRevision')}" for s in statefulsets)
+    )
 
 
 def _pairs(items: Sequence[Any]) -> frozenset[tuple[str, str]]:
@@ -160,6 +178,10 @@ class Reconciler:
                 delay = max(0.05, mem.settle.deadline - at)
         elif current_children != mem.baseline:
             reason = "owned objects changed"
+        elif not mem.blocked and (turn := next_rollout_turn(self.view.statefulsets(key))) != mem.rollout_turn:
+            if turn is not None:
+                reason = "the rolling pool is complete: releasing the next one"
+            mem.rollout_turn = turn
         elif mem.retry_at and at >= mem.retry_at:
             reason = "retrying what was pending"
         elif self.config.full_resync_interval and at - mem.last_run_at >= self.config.full_resync_interval:

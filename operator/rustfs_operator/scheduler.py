@@ -56,8 +56,12 @@ class Scheduler:
             return
         loop = asyncio.get_running_loop()
         entry = self._entries.setdefault(key, _Entry())
-        due = loop.time() + delay
-        if entry.timer is not None and not entry.timer.cancelled() and entry.timer_due <= due:
+        now = loop.time()
+        due = now + delay
+        # A timer that has fired is no longer pending (a fired handle is not "cancelled"):
+        # keeping it would drop every later timer of the tenant.
+        pending = entry.timer is not None and not entry.timer.cancelled() and entry.timer_due > now
+        if pending and entry.timer_due <= due:
             return
         if entry.timer is not None:
             entry.timer.cancel()

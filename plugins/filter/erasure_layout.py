@@ -23,7 +23,9 @@ description:
     RustFS release (C(ErasureLayoutMixedParity)) and layouts that cannot be checked because a variable comes from a
     Secret or ConfigMap or C(RUSTFS_VOLUMES) is overridden (C(ErasureLayoutUnverified); every tolerance is then 0).
   - The rules follow the RustFS source; docs/erasure-layout.md in the collection lists them with their sources.
-  - An invalid Tenant fails with every field error.
+  - An invalid Tenant fails with every field error. A layout RustFS refuses is not an error here (it is
+    reported with C(valid) false and an C(ErasureLayoutInvalid) warning), although
+    P(rustfs.operator.tenant_validate#filter) and every mode refuse such a Tenant.
 options:
   _input:
     description: The Tenant, as a dictionary.
@@ -45,6 +47,10 @@ EXAMPLES = r"""
     fail_msg: "{{ layout.warnings | selectattr('reason', 'equalto', 'ErasureLayoutInvalid') | list }}"
   vars:
     layout: "{{ tenant | rustfs.operator.erasure_layout }}"
+
+- name: Print the layout in words
+  ansible.builtin.debug:
+    msg: "{{ (tenant | rustfs.operator.erasure_layout).summary }}"
 
 - name: Usable capacity of the whole tenant
   ansible.builtin.debug:
@@ -175,6 +181,14 @@ _value:
         serverLossTolerated:
           description: The lowest server tolerance of any pool.
           type: int
+    summary:
+      description: The layout in words, one line per pool, one for the tenant (several pools only) and one per
+        warning; render mode writes them at the top of each manifest.
+      type: list
+      elements: str
+      sample:
+        - "pool primary: 2 servers x 2 volumes = 4 drives in 1 erasure set of 4 (2 data + 2 parity), 20Gi usable
+          of 40Gi raw; survives 1 drive / 0 servers lost (reads: 2 / 1); PodDisruptionBudget maxUnavailable 0"
     warnings:
       description: Problems of the layout, in the shape of the engine's field errors.
       type: list
@@ -205,7 +219,8 @@ from ansible_collections.rustfs.operator.plugins.module_utils.validation import 
 
 
 def erasure_layout(tenant: Any) -> dict[str, Any]:
-    errors = validate_tenant(tenant)
+    # A layout RustFS refuses is this filter's answer (valid false, ErasureLayoutInvalid), not an error.
+    errors = validate_tenant(tenant, erasure_layout=False)
     if errors:
         raise AnsibleFilterError("Invalid Tenant:\n" + format_errors(errors))
     return tenant_layout(parse_tenant(pruned_spec(drop_nulls(dict(tenant))))).to_dict()

@@ -43,6 +43,9 @@ LABEL_POOL = "rustfs.pool"
 
 ANNOTATION_TLS_HASH = "operator.rustfs.com/tls-hash"
 ANNOTATION_IMAGE_ACK = "operator.rustfs.com/runtime-default-image-ack"
+# Digest of what this collection last applied to an object: lets an unchanged
+# object be recognised without sending it (see module_utils/server_apply.py).
+ANNOTATION_APPLIED = "operator.rustfs.com/applied-digest"
 
 CONTAINER_NAME = "rustfs"
 LOGS_VOLUME = "logs"

@@ -336,13 +336,52 @@ class TenantLayout:
             "serverLossTolerated": min((pool.server_loss_tolerated for pool in self.pools), default=0),
         }
 
+    def summary(self) -> list[str]:
+        """One line per pool, one for the tenant, one per warning: what render mode prints."""
+        lines = [_pool_summary(pool) for pool in self.pools]
+        if len(self.pools) > 1:
+            totals = self.totals()
+            capacities = _capacities(totals["usableCapacity"], totals["rawCapacity"])
+            lines.append(
+                f"tenant: {totals['pools']} pools, {_count(totals['drives'], 'drive')} in "
+                f"{_count(totals['sets'], 'erasure set')}, {capacities}; the weakest pool survives "
+                f"{_count(totals['driveLossTolerated'], 'drive')} / "
+                f"{_count(totals['serverLossTolerated'], 'server')} lost"
+            )
+        lines += [f"warning {w['reason']} ({w['field']}): {w['message']}" for w in self.warnings]
+        return [" ".join(line.split()) for line in lines]  # one line each, whatever a message holds
+
     def to_dict(self) -> JSON:
         return {
             "valid": self.valid,
             "pools": [pool.to_dict() for pool in self.pools],
             "totals": self.totals(),
             "warnings": [dict(warning) for warning in self.warnings],
+            "summary": self.summary(),
         }
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def _capacities(usable: str | None, raw: str | None) -> str:
+    return f"{usable or 'unknown'} usable of {raw or 'unknown'} raw"
+
+
+def _pool_summary(pool: PoolLayout) -> str:
+    head = f"pool {pool.name}: {_shape(pool)} = {_count(pool.drives, 'drive')}"
+    if not pool.valid:
+        return f"{head}, refused by RustFS: {pool.refusal}"
+    older = f"; parity {pool.older_release_parity} on older releases" if pool.older_release_parity is not None else ""
+    return (
+        f"{head} in {_count(pool.set_count, 'erasure set')} of {pool.set_drive_count} "
+        f"({pool.data_shards} data + {pool.parity} parity{older}), "
+        f"{_capacities(_capacity(pool.usable_bytes), _capacity(pool.raw_bytes))}; survives "
+        f"{_count(pool.drive_loss_tolerated, 'drive')} / {_count(pool.server_loss_tolerated, 'server')} lost "
+        f"(reads: {pool.drive_loss_tolerated_for_reads} / {pool.server_loss_tolerated_for_reads}); "
+        f"PodDisruptionBudget maxUnavailable {pool.server_loss_tolerated}"
+    )
 
 
 def _capacity(value: int | None) -> str | None:
@@ -361,6 +400,12 @@ def _storage_class_parity(text: str) -> int:
     if len(parts) != 2 or parts[0] != "EC" or not _RUST_USIZE.match(parts[1]):
         raise ValueError(text)
     return int(parts[1])
+
+
+def volumes_overridden(tenant: Tenant) -> bool:
+    """Whether spec.env replaces RUSTFS_VOLUMES, so RustFS does not use the drives of spec.pools."""
+    env = {str(item.get("name")): item for item in container_env(tenant)}
+    return env.get(VOLUMES_ENV) != value_env(VOLUMES_ENV, rustfs_volumes(tenant))
 
 
 def erasure_settings(tenant: Tenant) -> Settings:
@@ -385,7 +430,7 @@ def erasure_settings(tenant: Tenant) -> Settings:
             continue
         value = item.get("value")
         values[name] = "" if value is None else str(value)  # an env var with no value is set to ""
-    if env.get(VOLUMES_ENV) != value_env(VOLUMES_ENV, rustfs_volumes(tenant)):
+    if volumes_overridden(tenant):
         unverified.append(
             field_error(
                 _env_field(tenant, VOLUMES_ENV),

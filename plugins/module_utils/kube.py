@@ -15,8 +15,14 @@ from ansible_collections.kubernetes.core.plugins.module_utils.args_common import
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
 
 try:
-    from kubernetes.dynamic.exceptions import NotFoundError, ResourceNotFoundError
+    from kubernetes.dynamic.exceptions import ForbiddenError, NotFoundError, ResourceNotFoundError, UnauthorizedError
 except ImportError:  # pragma: no cover - reported by kubernetes.core's own requirement check
+
+    class ForbiddenError(Exception):  # type: ignore[no-redef]
+        """Stand-in so this module imports; AnsibleK8SModule reports the missing library."""
+
+    class UnauthorizedError(Exception):  # type: ignore[no-redef]
+        """Stand-in so this module imports; AnsibleK8SModule reports the missing library."""
 
     class NotFoundError(Exception):  # type: ignore[no-redef]
         """Stand-in so this module imports; AnsibleK8SModule reports the missing library."""
@@ -25,7 +31,16 @@ except ImportError:  # pragma: no cover - reported by kubernetes.core's own requ
         """Stand-in so this module imports; AnsibleK8SModule reports the missing library."""
 
 
-__all__ = ["AUTH_ARG_SPEC", "NotFoundError", "ResourceNotFoundError", "get_api_client", "get_or_none", "plain"]
+__all__ = [
+    "AUTH_ARG_SPEC",
+    "ForbiddenError",
+    "NotFoundError",
+    "ResourceNotFoundError",
+    "UnauthorizedError",
+    "get_api_client",
+    "get_or_none",
+    "plain",
+]
 
 
 def plain(obj: Any) -> Any:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
+from ansible_collections.rustfs.operator.plugins.module_utils.disruption import pod_disruption_budgets
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import FieldError, TenantInvalidError
 from ansible_collections.rustfs.operator.plugins.module_utils.model import JSON, Tenant, parse_tenant
 from ansible_collections.rustfs.operator.plugins.module_utils.rbac import rbac_objects
@@ -56,7 +57,12 @@ def owner_reference(tenant: Tenant) -> JSON | None:
 
 
 def objects_for(tenant: Tenant, options: RenderOptions) -> list[JSON]:
-    """Apply order: identity, network, certificates, then workloads, so pods start with DNS in place."""
+    """Apply order: identity, network, certificates, disruption budgets, then workloads.
+
+    Pods start with DNS in place, and a pool's PodDisruptionBudget exists before its first pod, so
+    no drain can catch a pool unprotected. (plan.py applies every non-StatefulSet object before the
+    StatefulSets, so this order is also the order the roles apply in.)
+    """
     objects: list[JSON] = []
     account = service_account(tenant)
     if account is not None:
@@ -64,6 +70,7 @@ def objects_for(tenant: Tenant, options: RenderOptions) -> list[JSON]:
     objects += rbac_objects(tenant)
     objects += services(tenant)
     objects += certificate_objects(tenant, options.cluster_domain)
+    objects += pod_disruption_budgets(tenant)
     objects += [statefulset(tenant, index, options.cluster_domain, options.tls) for index in range(len(tenant.pools))]
     reference = owner_reference(tenant) if options.owner_references else None
     if reference is not None:

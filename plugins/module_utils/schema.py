@@ -3,8 +3,9 @@
 """Checks a Tenant against the CRD's own OpenAPI schema.
 
 Render mode and playbook runs against a Tenant that never went through the
-API server would otherwise accept what the cluster later rejects; reusing the
-CRD file (not a copy) keeps the two from drifting.
+API server would otherwise accept what the cluster later rejects. The schema
+is the CRD's, generated into module_utils/tenant_schema.py (modules run from
+a zip without the CRD file); a unit test keeps the two identical.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ try:
 except ImportError as _import_error:  # pragma: no cover - the import sanity test runs without them
     LIBRARY_IMPORT_ERROR = _import_error
 
-from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import FieldError, field_error
+from ansible_collections.rustfs.operator.plugins.module_utils.tenant_schema import OPENAPI_V3_SCHEMA
 
 CRD_FILE = Path(__file__).resolve().parents[2] / "crds" / "tenants.rustfs.com.yaml"
 
@@ -45,13 +46,8 @@ def load_crd(path: Path = CRD_FILE) -> dict[str, Any]:
     return crd
 
 
-@lru_cache(maxsize=1)
 def tenant_schema() -> dict[str, Any]:
-    for version in load_crd()["spec"]["versions"]:
-        if version["name"] == c.API_VERSION:
-            schema: dict[str, Any] = version["schema"]["openAPIV3Schema"]
-            return schema
-    raise LookupError(f"{CRD_FILE} has no version {c.API_VERSION}")  # pragma: no cover - broken install
+    return OPENAPI_V3_SCHEMA
 
 
 def drop_nulls(value: Any) -> Any:

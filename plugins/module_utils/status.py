@@ -9,10 +9,15 @@ when something changed, so an unchanged tenant needs no status write.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
-from ansible_collections.rustfs.operator.plugins.module_utils.errors import FieldError
+from ansible_collections.rustfs.operator.plugins.module_utils.constants import LABEL_POOL, LABEL_TENANT
+from ansible_collections.rustfs.operator.plugins.module_utils.disruption import max_unavailable
+from ansible_collections.rustfs.operator.plugins.module_utils.erasure import PoolLayout, TenantLayout, tenant_layout
+from ansible_collections.rustfs.operator.plugins.module_utils.errors import FieldError, field_error
 from ansible_collections.rustfs.operator.plugins.module_utils.model import JSON, Tenant, as_dict, as_list
 from ansible_collections.rustfs.operator.plugins.module_utils.naming import statefulset_name
 from ansible_collections.rustfs.operator.plugins.module_utils.tls import base_status
@@ -46,6 +51,13 @@ OWNING_CONDITION = {
     "KmsSecretNotFound": "KmsReady",
     "KmsSecretMissingKey": "KmsReady",
     "StatefulSetUpdateValidationFailed": "WorkloadsReady",
+    # A larger storage request on a StorageClass without allowVolumeExpansion (safety.py).
+    "VolumeExpansionNotSupported": "WorkloadsReady",
+    # Configuration checks against the cluster (checks.py): the pools cannot run as specified.
+    "StorageClassNotFound": "PoolsReady",
+    "InsufficientNodes": "PoolsReady",
+    "ResourcesExceedNodeCapacity": "PoolsReady",
+    "PriorityClassNotFound": "PoolsReady",
 }
 # spec 9.1, plus the certificate checks of certificates.py and the generated-Secret conflict (ours).
 TLS_REASONS = (
@@ -75,6 +87,73 @@ OWNING_CONDITION.update(dict.fromkeys(TLS_REASONS, "TlsReady"))
 # Reasons that mean "not yet" (cert-manager is still issuing), not "fix your spec": the tenant keeps
 # reconciling (Reconciling True) instead of being blocked.
 TRANSIENT_REASONS = frozenset({"CertificateSecretPending", "CertManagerCertificateNotReady"})
+
+# A pool whose rollout makes no progress for this long makes the tenant Degraded (RolloutStalled).
+ANNOTATION_ROLLOUT_DEADLINE = "operator.rustfs.com/rollout-deadline-seconds"
+DEFAULT_ROLLOUT_DEADLINE = 600
+REASON_ROLLOUT_STALLED = "RolloutStalled"
+_SECONDS = re.compile(r"^[0-9]{1,10}$", re.ASCII)
+
+
+def rollout_deadline_errors(tenant: Tenant) -> list[FieldError]:
+    """The annotation, when set, must be a whole number of seconds greater than 0."""
+    value = tenant.annotations.get(ANNOTATION_ROLLOUT_DEADLINE)
+    if value is None or (_SECONDS.match(value.strip()) and int(value) > 0):
+        return []
+    return [
+        field_error(
+            f"metadata.annotations[{ANNOTATION_ROLLOUT_DEADLINE}]",
+            f"must be a whole number of seconds greater than 0 (the default is {DEFAULT_ROLLOUT_DEADLINE}), "
+            'for example "1800"',
+            "InvalidSpec",
+        )
+    ]
+
+
+def rollout_deadline(tenant: Tenant) -> int:
+    """Seconds a pool's rollout may go without progress; the default when the annotation is unset or invalid."""
+    if rollout_deadline_errors(tenant) or ANNOTATION_ROLLOUT_DEADLINE not in tenant.annotations:
+        return DEFAULT_ROLLOUT_DEADLINE
+    return int(tenant.annotations[ANNOTATION_ROLLOUT_DEADLINE])
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An RFC 3339 time of the status (`2025-01-01T00:00:00Z`); None when it is not one."""
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def _duration(seconds: float) -> str:
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes}m"
+    if minutes:
+        return f"{minutes}m{secs}s" if secs else f"{minutes}m"
+    return f"{secs}s"
+
+
+def held(statefulset: Mapping[str, Any] | None) -> bool:
+    """Whether a StatefulSet partition keeps the pool's pods on their revision (rollout.py: waiting for its turn)."""
+    strategy = as_dict(as_dict(as_dict(statefulset).get("spec")).get("updateStrategy"))
+    partition = as_dict(strategy.get("rollingUpdate")).get("partition")
+    return isinstance(partition, int) and partition > 0
+
+
+# What moves while a rollout makes progress: a pool whose item keeps these has not moved.
+_PROGRESS = (
+    "held",
+    "replicas",
+    "readyReplicas",
+    "currentReplicas",
+    "updatedReplicas",
+    "currentRevision",
+    "updateRevision",
+)
 
 
 def pool_state(statefulset: Mapping[str, Any] | None) -> str:
@@ -120,10 +199,58 @@ def pool_status(
     for key in ("currentRevision", "updateRevision"):
         if status.get(key):
             item[key] = status[key]
-    item["lastUpdateTime"] = (
-        previous["lastUpdateTime"] if previous.get("state") == state and previous.get("lastUpdateTime") else now
+    if held(statefulset):
+        item["held"] = True
+    # The time of the last change of state; for a pool Updating, also of the last progress (or of
+    # its release from a hold), which is what the rollout deadline measures from.
+    unchanged = previous.get("state") == state and (
+        state != "Updating" or all(previous.get(key) == item.get(key) for key in _PROGRESS)
     )
+    item["lastUpdateTime"] = previous["lastUpdateTime"] if unchanged and previous.get("lastUpdateTime") else now
     return item
+
+
+def _stall(item: Mapping[str, Any], deadline: int, now: datetime | None) -> float | None:
+    """Seconds since the pool last made rollout progress, when it is Updating, not held, and has a time."""
+    started = parse_time(item.get("lastUpdateTime"))
+    if item.get("state") != "Updating" or item.get("held") or started is None or now is None:
+        return None
+    return (now - started).total_seconds()
+
+
+def stalled_rollouts(tenant: Tenant, pools: Sequence[Mapping[str, Any]], now: str) -> list[str]:
+    """One sentence per pool whose rollout has made no progress for longer than the tenant's deadline."""
+    deadline = rollout_deadline(tenant)
+    messages = []
+    for item in pools:
+        elapsed = _stall(item, deadline, parse_time(now))
+        if elapsed is None or elapsed < deadline:
+            continue
+        replicas = item.get("replicas") or 0
+        selector = f"{LABEL_TENANT}={tenant.name},{LABEL_POOL}={item['name']}"
+        messages.append(
+            f"pool {item['name']} (StatefulSet {item['ssName']}) made no rollout progress for {_duration(elapsed)} "
+            f"(deadline {deadline}s, annotation {ANNOTATION_ROLLOUT_DEADLINE}): {item.get('updatedReplicas')}/"
+            f"{replicas} pods updated, {item.get('readyReplicas')}/{replicas} ready. Check its pods: kubectl -n "
+            f"{tenant.namespace} get pods -l {selector}; a Pending pod: kubectl -n {tenant.namespace} describe pod "
+            "<pod> (events: no node fits, an unbound claim); a crashing or unready one: kubectl logs <pod>"
+        )
+    return messages
+
+
+def stall_recheck_seconds(tenant: Tenant, status: Mapping[str, Any], now: str) -> float | None:
+    """Seconds until a pool of STATUS (a tenant_status() result) reaches its rollout deadline.
+
+    For a caller that recomputes the status only on events (the operator): nothing happens when a
+    rollout stalls, so it should check again then. None when no rollout is being timed.
+    """
+    deadline = rollout_deadline(tenant)
+    left = [
+        deadline - elapsed
+        for item in as_list(status.get("pools"))
+        if (elapsed := _stall(as_dict(item), deadline, parse_time(now))) is not None and elapsed < deadline
+    ]
+    return min(left) if left else None
 
 
 def _condition(kind: str, status: str, reason: str, message: str) -> JSON:
@@ -150,9 +277,16 @@ def current_state(conditions: Sequence[Mapping[str, Any]], user_fixable: bool) -
 
 
 def _conditions(
-    tenant: Tenant, problems: Sequence[FieldError], pools: Sequence[JSON], lost: Sequence[str] = ()
+    tenant: Tenant,
+    problems: Sequence[FieldError],
+    pools: Sequence[JSON],
+    lost: Sequence[str] = (),
+    stalled: Sequence[str] = (),
 ) -> tuple[list[JSON], bool]:
-    """`lost` names pools that were fully ready and lost pods since: degraded, not starting up."""
+    """`lost` names pools that were fully ready and lost pods since: degraded, not starting up.
+
+    `stalled` describes the rollouts past their deadline (stalled_rollouts()).
+    """
     applicable = [
         kind
         for kind in CONDITION_ORDER
@@ -179,8 +313,18 @@ def _conditions(
         else:
             result["Reconciling"] = _condition("Reconciling", "True", first["reason"], summary)
             result["Degraded"] = _condition("Degraded", "False", SUCCESS, "")
+    elif stalled:
+        # A failed rollout (spec 10, "StatefulSet apply failed"): not user-fixable by a spec rule, so Degraded.
+        message = "; ".join(stalled)
+        for kind, value in (("Ready", "False"), ("Reconciling", "False"), ("Degraded", "True")):
+            result[kind] = _condition(kind, value, REASON_ROLLOUT_STALLED, message)
+        result["WorkloadsReady"] = _condition("WorkloadsReady", "False", REASON_ROLLOUT_STALLED, message)
     elif states & {"Updating", "NotCreated"}:
-        updating = ", ".join(p["name"] for p in pools if p["state"] in ("Updating", "NotCreated"))
+        rolling = [p["name"] for p in pools if p["state"] in ("Updating", "NotCreated") and not p.get("held")]
+        waiting = [p["name"] for p in pools if p["state"] in ("Updating", "NotCreated") and p.get("held")]
+        updating = ", ".join(rolling or waiting)
+        if rolling and waiting:
+            updating += f" (waiting for their turn: {', '.join(waiting)})"
         result["Ready"] = _condition("Ready", "False", "RolloutInProgress", f"rolling out pools: {updating}")
         result["Reconciling"] = _condition("Reconciling", "True", "RolloutInProgress", f"rolling out pools: {updating}")
         result["Degraded"] = _condition("Degraded", "False", SUCCESS, "")
@@ -251,6 +395,97 @@ def certificates_status(
     return {"tls": current}
 
 
+# The pool-level numbers of the published layout (erasure.py's camelCase names), for accepted layouts.
+_LAYOUT_NUMBERS = (
+    "setDriveCount",
+    "setCount",
+    "parity",
+    "parityOnOlderReleases",
+    "dataShards",
+    "readQuorum",
+    "writeQuorum",
+    "drivesPerServerPerSet",
+    "driveLossTolerated",
+    "driveLossToleratedForReads",
+    "serverLossTolerated",
+    "serverLossToleratedForReads",
+)
+_CAPACITY = ("claimSize", "rawCapacity", "usableCapacity")
+
+
+def _layout_of(tenant: Tenant) -> TenantLayout | None:
+    """The erasure layout, or None for a spec that cannot have one (its validation problems say why).
+
+    The status is written for invalid Tenants too, so this must not raise on what validation refuses.
+    """
+    if not tenant.pools or any(p.servers <= 0 or p.persistence.volumes_per_server <= 0 for p in tenant.pools):
+        return None
+    try:
+        return tenant_layout(tenant)
+    except (ArithmeticError, LookupError, TypeError, ValueError):
+        return None
+
+
+def pool_erasure(layout: PoolLayout, warnings: Sequence[FieldError]) -> JSON:
+    """`status.pools[].erasure`: what RustFS makes of the pool's drives, and what it survives.
+
+    `maxUnavailable` is the pool's PodDisruptionBudget; `warnings` are the layout warnings of this
+    pool (for example ErasureLayoutNoServerTolerance when it cannot lose a server and stay writable).
+    Unknown values (a claim size that is not a quantity, the numbers of a refused layout) are left out.
+    """
+    full = layout.to_dict()
+    item: JSON = {"valid": layout.valid, "drives": layout.drives}
+    if layout.valid:
+        item.update({key: full[key] for key in _LAYOUT_NUMBERS if full[key] is not None})
+        item["maxUnavailable"] = max_unavailable(layout)
+    else:
+        item["refusal"] = layout.refusal
+    item.update({key: full[key] for key in _CAPACITY if full[key] is not None})
+    if warnings:
+        item["warnings"] = [{"reason": w["reason"], "message": w["message"]} for w in warnings]
+    return item
+
+
+def erasure_status(tenant: Tenant) -> tuple[JSON | None, list[JSON | None]]:
+    """(`status.erasure`, one `status.pools[].erasure` per pool) from the spec alone; None when unknown.
+
+    The tenant level holds the totals (an object lives in one pool, so the tenant survives what its
+    weakest pool survives) and the warnings that belong to no single pool (`spec.env`); each pool's
+    own warnings are in its item.
+    """
+    layout = _layout_of(tenant)
+    if layout is None:
+        return None, [None] * len(tenant.pools)
+    pool_warnings: dict[int, list[FieldError]] = {}
+    other: list[FieldError] = []
+    fields = {f"spec.pools[{index}]": index for index in range(len(layout.pools))}
+    for warning in layout.warnings:
+        if warning["field"] in fields:
+            pool_warnings.setdefault(fields[warning["field"]], []).append(warning)
+        else:
+            other.append(warning)
+    totals = layout.totals()
+    summary: JSON = {
+        key: totals[key]
+        for key in (
+            "valid",
+            "drives",
+            "sets",
+            "rawCapacity",
+            "usableCapacity",
+            "driveLossTolerated",
+            "serverLossTolerated",
+        )
+        if totals[key] is not None
+    }
+    if other:
+        summary["warnings"] = [dict(w) for w in other]
+    pools: list[JSON | None] = [
+        pool_erasure(pool, pool_warnings.get(index, [])) for index, pool in enumerate(layout.pools)
+    ]
+    return summary, pools
+
+
 def merge_patch(old: Any, new: Any) -> Any:
     """The RFC 7386 merge patch that turns `old` into `new`: keys `new` lacks are set to null."""
     if not isinstance(old, Mapping) or not isinstance(new, Mapping):
@@ -289,7 +524,11 @@ def tenant_status(
         if p["state"] == "Degraded"
         and (previous_pools.get(p["name"], {}).get("state") == "RolloutComplete" or was_degraded)
     ]
-    conditions, user_fixable = _conditions(tenant, problems, pools, lost)
+    conditions, user_fixable = _conditions(tenant, problems, pools, lost, stalled_rollouts(tenant, pools, now))
+    erasure, pool_layouts = erasure_status(tenant)
+    for item, pool_layout in zip(pools, pool_layouts, strict=True):
+        if pool_layout is not None:
+            item["erasure"] = pool_layout
     previous_conditions = {as_dict(c).get("type"): as_dict(c) for c in as_list(previous.get("conditions"))}
     for condition in conditions:
         old = previous_conditions.get(condition["type"], {})
@@ -308,6 +547,8 @@ def tenant_status(
     }
     if tenant.generation is not None:
         status["observedGeneration"] = tenant.generation
+    if erasure is not None:
+        status["erasure"] = erasure
     tls_status = certificates_status(tenant, problems, previous, certificates, now)
     if tls_status is not None:
         status["certificates"] = tls_status

@@ -17,6 +17,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
+from ansible_collections.rustfs.operator.plugins.module_utils.erasure import (
+    REASON_INVALID,
+    tenant_layout,
+    volumes_overridden,
+)
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import FieldError, field_error
 from ansible_collections.rustfs.operator.plugins.module_utils.model import Tenant, as_dict, as_list, parse_tenant
 from ansible_collections.rustfs.operator.plugins.module_utils.naming import peer_dns_label_length, statefulset_name
@@ -246,8 +251,30 @@ def validate_provisioning(tenant: Tenant) -> list[FieldError]:
     return errors
 
 
-def validate_tenant(document: Any, default_image: str = c.DEFAULT_IMAGE) -> list[FieldError]:
-    """`default_image` is the image used when spec.image is unset: the image gate checks it."""
+def validate_erasure_layout(tenant: Tenant) -> list[FieldError]:
+    """Layouts RustFS refuses at start-up (erasure.py): refused here, so nothing is applied.
+
+    RustFS would otherwise crash-loop every pod of the tenant with the reason only in its log.
+    Pools without a positive shape are left to validate_pools (one error per mistake). When spec.env
+    replaces RUSTFS_VOLUMES, RustFS does not use the pools' drives: only the layout variables
+    themselves (spec.env) can be refused then.
+    """
+    if any(pool.servers <= 0 or pool.persistence.volumes_per_server <= 0 for pool in tenant.pools):
+        return []
+    refused = [warning for warning in tenant_layout(tenant).warnings if warning["reason"] == REASON_INVALID]
+    if volumes_overridden(tenant):
+        refused = [warning for warning in refused if warning["field"].startswith("spec.env")]
+    return refused
+
+
+def validate_tenant(
+    document: Any, default_image: str = c.DEFAULT_IMAGE, erasure_layout: bool = True
+) -> list[FieldError]:
+    """`default_image` is the image used when spec.image is unset: the image gate checks it.
+
+    `erasure_layout=False` leaves out the refusal of layouts RustFS does not start
+    (`ErasureLayoutInvalid`), for the erasure_layout filter, which reports them itself.
+    """
     if not isinstance(document, Mapping):
         return [field_error("<document>", "a Tenant must be a mapping", "InvalidSpec")]
     document = drop_nulls(dict(document))
@@ -267,4 +294,6 @@ def validate_tenant(document: Any, default_image: str = c.DEFAULT_IMAGE) -> list
         security_errors,
     ):
         errors += rule(tenant)
+    if erasure_layout:
+        errors += validate_erasure_layout(tenant)
     return errors

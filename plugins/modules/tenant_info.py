@@ -97,55 +97,12 @@ problems:
       type: str
 """
 
-from typing import Any
 
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
 
-from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
-from ansible_collections.rustfs.operator.plugins.module_utils.credentials import (
-    check_credentials_secret,
-    check_rpc_secret,
-)
-from ansible_collections.rustfs.operator.plugins.module_utils.kube import (
-    AUTH_ARG_SPEC,
-    ResourceNotFoundError,
-    get_api_client,
-    get_or_none,
-    plain,
-)
-
-
-def read_state(client: Any, params: dict[str, Any]) -> dict[str, Any]:
-    name, namespace = params["name"], params["namespace"]
-    selector = f"{c.LABEL_TENANT}={name}"
-    statefulsets = plain(
-        client.get(client.resource("StatefulSet", "apps/v1"), namespace=namespace, label_selector=selector)
-    )["items"]
-    claims = plain(
-        client.get(client.resource("PersistentVolumeClaim", "v1"), namespace=namespace, label_selector=selector)
-    )["items"]
-    problems = []
-    if params.get("credentials_secret"):
-        secret_name = params["credentials_secret"]
-        problems += check_credentials_secret(secret_name, get_or_none(client, "Secret", "v1", secret_name, namespace))
-    if params.get("rpc_secret"):
-        ref = params["rpc_secret"]
-        problems += check_rpc_secret(
-            ref["name"], ref["key"], get_or_none(client, "Secret", "v1", ref["name"], namespace)
-        )
-    try:
-        tenant = get_or_none(client, c.TENANT_KIND, c.TENANT_API_VERSION, name, namespace)
-        crd_installed = True
-    except ResourceNotFoundError:
-        tenant, crd_installed = None, False
-    return {
-        "crd_installed": crd_installed,
-        "tenant": tenant,
-        "statefulsets": sorted(statefulsets, key=lambda s: s["metadata"]["name"]),
-        "claims": sorted(claim["metadata"]["name"] for claim in claims),
-        "problems": problems,
-    }
+from ansible_collections.rustfs.operator.plugins.module_utils.kube import AUTH_ARG_SPEC, get_api_client
+from ansible_collections.rustfs.operator.plugins.module_utils.live import read_state
 
 
 def main() -> None:
@@ -164,7 +121,11 @@ def main() -> None:
     module = AnsibleK8SModule(argument_spec=argument_spec, supports_check_mode=True)
     try:
         client = get_api_client(module=module)
-        module.exit_json(changed=False, **read_state(client, module.params))
+        params = module.params
+        state = read_state(
+            client, params["name"], params["namespace"], params["credentials_secret"], params["rpc_secret"]
+        )
+        module.exit_json(changed=False, **state)
     except CoreException as error:
         module.fail_from_exception(error)
     except Exception as error:

@@ -82,71 +82,35 @@ events:
   elements: dict
 """
 
-from datetime import UTC, datetime
 from typing import Any
 
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
 
-from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
-from ansible_collections.rustfs.operator.plugins.module_utils.events import event_object, planned_events
-from ansible_collections.rustfs.operator.plugins.module_utils.kube import (
-    AUTH_ARG_SPEC,
-    ResourceNotFoundError,
-    get_api_client,
-    get_or_none,
-    plain,
-)
-from ansible_collections.rustfs.operator.plugins.module_utils.model import parse_tenant
-from ansible_collections.rustfs.operator.plugins.module_utils.status import merge_patch, tenant_status
-
-
-def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+from ansible_collections.rustfs.operator.plugins.module_utils.kube import AUTH_ARG_SPEC, get_api_client
+from ansible_collections.rustfs.operator.plugins.module_utils.live import list_labelled, read_tenant
+from ansible_collections.rustfs.operator.plugins.module_utils.status_write import write_status
 
 
 def run(module: AnsibleK8SModule, client: Any) -> dict[str, Any]:
     params = module.params
     name, namespace = params["name"], params["namespace"]
-    try:
-        tenant = get_or_none(client, c.TENANT_KIND, c.TENANT_API_VERSION, name, namespace)
-    except ResourceNotFoundError:
-        tenant = None
+    tenant = read_tenant(client, name, namespace)[0]
     if tenant is None:
         return {"changed": False, "status": {}, "events": []}
-    statefulsets = plain(
-        client.get(
-            client.resource("StatefulSet", "apps/v1"), namespace=namespace, label_selector=f"{c.LABEL_TENANT}={name}"
-        )
-    )["items"]
-    previous = tenant.get("status") or {}
-    timestamp = now()
-    status = tenant_status(
-        parse_tenant(tenant), statefulsets, params["problems"], previous, timestamp, params["certificates"]
+    written = write_status(
+        client,
+        tenant,
+        list_labelled(client, "StatefulSet", "apps/v1", namespace, name),
+        params["problems"],
+        params["applied"],
+        params["extra"],
+        params["certificates"],
+        module.check_mode,
     )
-    status.update(params["extra"])
-    events = planned_events(previous, status, params["problems"], params["applied"])
-    changed = status != previous
-    if not module.check_mode:
-        if changed:
-            resource = client.resource(c.TENANT_KIND, c.TENANT_API_VERSION).status
-            body = dict(status)
-            if "certificates" in previous or "certificates" in status:
-                # A merge patch keeps keys it does not mention: drop the ones that went away.
-                body["certificates"] = merge_patch(previous.get("certificates"), status.get("certificates"))
-            client.patch(
-                resource,
-                {"metadata": {"name": name}, "status": body},
-                name=name,
-                namespace=namespace,
-                content_type="application/merge-patch+json",
-            )
-        event_resource = client.resource("Event", "v1")
-        for event in events:
-            client.create(event_resource, event_object(tenant, event, timestamp), namespace=namespace)
-    result: dict[str, Any] = {"changed": changed, "status": status, "events": events}
+    result: dict[str, Any] = {"changed": written["changed"], "status": written["status"], "events": written["events"]}
     if module._diff:
-        result["diff"] = {"before": {"status": previous}, "after": {"status": status}}
+        result["diff"] = {"before": {"status": written["previous"]}, "after": {"status": written["status"]}}
     return result
 
 

@@ -240,6 +240,50 @@ def test_update_goes_reconciling_then_ready(api: client.ApiClient, namespace: st
     assert done["status"]["lastRun"]["generation"] == generation
 
 
+def test_a_new_image_rolls_the_pools_one_at_a_time_without_another_spec_change(
+    api: client.ApiClient, namespace: str, operator: OperatorProcess
+) -> None:
+    tenant = small_tenant(namespace, operator.instance, name="roll")
+    tenant["spec"]["pools"] = [
+        {"name": "a", "servers": 2, "persistence": {"volumesPerServer": 2}},
+        {"name": "b", "servers": 2, "persistence": {"volumesPerServer": 2}},
+    ]
+    create(api, tenant)
+    ready = wait_state(api, namespace, "roll", "Ready")
+    spec = copy.deepcopy(ready["spec"])
+    spec["image"] = "rustfs/rustfs:1.0.0-beta.11"
+    generation = patch_spec(api, namespace, "roll", spec)["metadata"]["generation"]
+    most_rolling = 0
+
+    def rolled() -> bool:
+        nonlocal most_rolling
+        sets = list(statefulsets(api, namespace).values())
+        rolling = 0
+        for sts in sets:
+            strategy = sts.spec.update_strategy
+            held = bool(strategy and strategy.rolling_update and strategy.rolling_update.partition)
+            status = sts.status
+            rolling += not held and status.current_revision != status.update_revision
+        most_rolling = max(most_rolling, rolling)
+        return len(sets) == 2 and all(
+            s.spec.template.spec.containers[0].image == spec["image"]
+            and not (
+                s.spec.update_strategy
+                and s.spec.update_strategy.rolling_update
+                and s.spec.update_strategy.rolling_update.partition
+            )
+            and s.status.current_revision == s.status.update_revision
+            and s.status.updated_replicas == 2
+            for s in sets
+        )
+
+    # The second pool is released by the operator itself when the first completes.
+    kube.wait_for(rolled, timeout=120, interval=0.2, what="both pools rolled")
+    assert most_rolling <= 1  # never two pools replacing pods at once
+    done = wait_state(api, namespace, "roll", "Ready")
+    assert done["status"]["observedGeneration"] == generation
+
+
 def test_bad_spec_is_blocked_without_retries_then_fixed(
     api: client.ApiClient, namespace: str, operator: OperatorProcess
 ) -> None:

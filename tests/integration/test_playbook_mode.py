@@ -11,7 +11,7 @@ import kube
 import pytest
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
-from support.playbook import PlaybookRun, example_documents, example_tenant, run_playbook
+from support.playbook import PlaybookRun, example_documents, example_tenant, reconcile_result, run_playbook
 
 pytestmark = pytest.mark.integration
 
@@ -128,6 +128,49 @@ def test_example_is_created_ready_and_a_rerun_changes_nothing(
     assert again.returncode == 0, again.output
     assert again.changed == 0, again.output
     assert resource_versions(api, namespace) == before
+    # The operator's entry point on the stored Tenant: nothing to do means no API write at all.
+    _, result = reconcile_result(read_tenant(api, namespace, name), tmp_path)
+    assert (result["writes"], result["changed"], result["blocked"]) == (0, [], False), result
+    assert resource_versions(api, namespace) == before
+
+
+def test_the_pool_role_applies_a_reviewed_plan(api: client.ApiClient, namespace: str, tmp_path: Path) -> None:
+    """Plan and apply in two steps: the tenant_plan filter's StatefulSets, applied by rustfs.operator.pool."""
+    tenant = example_tenant("minimal-dev-tenant.yaml", namespace)
+    playbook = tmp_path / "two-steps.yml"
+    playbook.write_text(
+        """
+- hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: Plan
+      ansible.builtin.set_fact:
+        plan: "{{ tenant | rustfs.operator.tenant_plan }}"
+    - name: Apply the ServiceAccount and Services the pods need
+      kubernetes.core.k8s:
+        apply: true
+        server_side_apply: {field_manager: rustfs-operator}
+        definition: "{{ plan.objects }}"
+    - name: Apply the pools
+      ansible.builtin.include_role:
+        name: rustfs.operator.pool
+      vars:
+        pool_statefulsets: "{{ plan.statefulsets }}"
+        pool_wait: true
+        pool_wait_timeout: 120
+    - name: Show what was applied
+      ansible.builtin.debug:
+        var: pool_applied
+"""
+    )
+    first = run_playbook(str(playbook), extra_vars={"tenant": tenant}, tmp_dir=tmp_path)
+    assert first.returncode == 0, first.output
+    assert "dev-minimal-dev-pool" in first.stdout and "created" in first.stdout
+    sts = statefulsets(api, namespace)["dev-minimal-dev-pool"]
+    assert sts.status.ready_replicas == tenant["spec"]["pools"][0]["servers"]
+    again = run_playbook(str(playbook), extra_vars={"tenant": tenant}, tmp_dir=tmp_path)
+    assert again.returncode == 0 and again.changed == 0, again.output
 
 
 def test_env_change_rolls_and_added_pool_updates_every_pool(

@@ -495,7 +495,7 @@ def test_generated_certificate_is_renewed_and_the_pods_roll(
 
     # A new pool brings names the certificate does not cover: it is re-issued at once.
     grown = copy.deepcopy(tenant)
-    grown["spec"]["pools"].append({"name": "q", "servers": 1, "persistence": {"volumesPerServer": 1}})
+    grown["spec"]["pools"].append({"name": "q", "servers": 2, "persistence": {"volumesPerServer": 2}})
     added = play(api, grown, tmp_path)
     assert added.returncode == 0, added.output
     final = secret_values(api, namespace, f"{TENANT}-tls")

@@ -60,6 +60,22 @@ def run_playbook(
     return PlaybookRun(result.returncode, result.stdout, result.stderr)
 
 
+def reconcile_result(
+    tenant: dict[str, Any], tmp_dir: Path, env: dict[str, str] | None = None
+) -> tuple[PlaybookRun, dict[str, Any]]:
+    """Run the operator's entry point (rustfs.operator.reconcile) and return its `rustfs_result`."""
+    done = run_playbook(
+        "rustfs.operator.reconcile",
+        extra_vars={"tenant": tenant},
+        tmp_dir=tmp_dir,
+        env={"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json", "ANSIBLE_SHOW_CUSTOM_STATS": "1", **(env or {})},
+    )
+    assert done.returncode == 0, done.output
+    stats = json.loads(done.stdout)["global_custom_stats"]
+    result: dict[str, Any] = stats["rustfs_result"]
+    return done, result
+
+
 def example_documents(name: str) -> list[dict[str, Any]]:
     return [d for d in yaml.safe_load_all((EXAMPLES / name).read_text()) if d]
 

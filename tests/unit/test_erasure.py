@@ -647,3 +647,53 @@ def test_filter_drops_nulls_like_render_mode(eng):
 def test_filter_fails_on_an_invalid_tenant(eng):
     with pytest.raises(AnsibleFilterError, match=r"spec.pools\[0\].servers: servers must be greater than 0"):
         plugin.erasure_layout(shape(eng, (0, 1)))
+
+
+# --- the layout in words (render mode) -------------------------------------------------------------
+
+
+def test_summary_of_the_multi_pool_example(example):
+    assert layout_of(example("multi-pool-tenant.yaml")).summary() == [
+        "pool pool-0: 4 servers x 2 volumes = 8 drives in 1 erasure set of 8 (4 data + 4 parity), 40Gi usable of "
+        "80Gi raw; survives 3 drives / 1 server lost (reads: 4 / 2); PodDisruptionBudget maxUnavailable 1",
+        "pool pool-1: 2 servers x 4 volumes = 8 drives in 1 erasure set of 8 (4 data + 4 parity), 40Gi usable of "
+        "80Gi raw; survives 3 drives / 0 servers lost (reads: 4 / 1); PodDisruptionBudget maxUnavailable 0",
+        "tenant: 2 pools, 16 drives in 2 erasure sets, 80Gi usable of 160Gi raw; the weakest pool survives "
+        "3 drives / 0 servers lost",
+        "warning ErasureLayoutNoServerTolerance (spec.pools[1]): pool pool-1 (2 servers x 4 volumes) cannot lose a "
+        "server and stay writable: losing one server keeps it readable but stops writes: each 8-drive set (parity 4) "
+        "needs 5 drives to write and one server holds 4 of them; more servers (servers is immutable: add a pool) "
+        "give a pool tolerance",
+    ]
+
+
+def test_summary_of_one_pool_has_no_tenant_line(example):
+    lines = layout_of(example("minimal-dev-tenant.yaml")).summary()
+    assert lines[0] == (
+        "pool dev-pool: 1 server x 1 volume = 1 drive in 1 erasure set of 1 (1 data + 0 parity), 10Gi usable of "
+        "10Gi raw; survives 0 drives / 0 servers lost (reads: 0 / 0); PodDisruptionBudget maxUnavailable 0"
+    )
+    assert [line.split(" ")[:2] for line in lines[1:]] == [["warning", "ErasureLayoutNoServerTolerance"]]
+
+
+def test_summary_of_refused_older_release_and_unknown_sizes(eng):
+    # 32 x 1: two sets of 16 (12 + 4); 4 x 1 next to it is 2 + 2, or 3 + 1 on older releases.
+    lines = layout_of(shape(eng, (32, 1), (4, 1), (1, 1))).summary()
+    assert lines[0].startswith("pool pool-0: 32 servers x 1 volume = 32 drives in 2 erasure sets of 16 (12 data + 4")
+    assert lines[2] == (
+        "pool pool-2: 1 server x 1 volume = 1 drive, refused by RustFS: RustFS needs at least 2 drives in a pool "
+        "addressed by peer names and this pool has 1; give it more servers or volumes (a 1x1 pool is only valid as "
+        "a tenant's only pool)"
+    )
+    assert lines[3].startswith("tenant: 3 pools, 37 drives in 3 erasure sets, unknown usable of 370Gi raw;")
+    older = layout_of(shape(eng, (32, 1), (4, 1))).summary()[1]
+    assert "(2 data + 2 parity; parity 4 on older releases)" in older
+    template = {"accessModes": ["ReadWriteOnce"]}
+    document = eng.tenant(pools=[eng.pool("p", 4, 1, persistence={"volumeClaimTemplate": template})])
+    assert "unknown usable of unknown raw" in layout_of(document).summary()[0]
+
+
+def test_summary_lines_are_single_lines(eng):
+    layout = layout_of(shape(eng, (2, 1)))
+    assert all("\n" not in line for line in layout.summary())
+    assert layout.to_dict()["summary"] == layout.summary()

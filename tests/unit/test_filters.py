@@ -197,7 +197,13 @@ def test_tenant_plan_defaults(eng):
     sts = plan["statefulsets"][0]
     assert eng.env_value(sts, "RUSTFS_VOLUMES") == "http://t-p-{0...1}.t-hl.ns.svc.cluster.local:9000/data/rustfs{0...0}"
     assert eng.container(sts)["image"] == "rustfs/rustfs:1.0.0-beta.10"
-    assert [o["kind"] for o in plan["objects"]] == ["ServiceAccount", "Service", "Service", "Service"]
+    assert [o["kind"] for o in plan["objects"]] == [
+        "ServiceAccount",
+        "Service",
+        "Service",
+        "Service",
+        "PodDisruptionBudget",
+    ]
 
 
 def test_tenant_plan_options(eng):
@@ -301,8 +307,46 @@ def test_tenant_status_preview_equals_the_stored_status_when_nothing_changed(eng
                 "currentRevision": "r",
                 "updateRevision": "r",
                 "lastUpdateTime": "2024-05-01T00:00:00Z",
+                # 2 x 1: one 1+1 set (write quorum 2); a server holds one of its drives.
+                "erasure": {
+                    "valid": True,
+                    "drives": 2,
+                    "setDriveCount": 2,
+                    "setCount": 1,
+                    "parity": 1,
+                    "dataShards": 1,
+                    "readQuorum": 1,
+                    "writeQuorum": 2,
+                    "drivesPerServerPerSet": 1,
+                    "driveLossTolerated": 0,
+                    "driveLossToleratedForReads": 1,
+                    "serverLossTolerated": 0,
+                    "serverLossToleratedForReads": 1,
+                    "maxUnavailable": 0,
+                    "claimSize": "10Gi",
+                    "rawCapacity": "20Gi",
+                    "usableCapacity": "10Gi",
+                    "warnings": [
+                        {
+                            "reason": "ErasureLayoutNoServerTolerance",
+                            "message": "pool p (2 servers x 1 volume) cannot lose a server and stay writable: losing "
+                            "one server keeps it readable but stops writes: each 2-drive set (parity 1) needs 2 drives "
+                            "to write and one server holds 1 of them; more servers (servers is immutable: add a pool) "
+                            "give a pool tolerance",
+                        }
+                    ],
+                },
             }
         ],
+        "erasure": {
+            "valid": True,
+            "drives": 2,
+            "sets": 1,
+            "rawCapacity": "20Gi",
+            "usableCapacity": "10Gi",
+            "driveLossTolerated": 0,
+            "serverLossTolerated": 0,
+        },
         "conditions": [
             {
                 "type": kind,

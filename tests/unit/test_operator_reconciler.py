@@ -315,6 +315,30 @@ def test_the_scheduler_coalesces_requests_and_never_overlaps_a_tenant() -> None:
     assert overlap == 1
 
 
+def test_every_timer_fires_not_only_the_first() -> None:
+    """A fired timer is not pending: a later request_later must still be honoured (it once was not)."""
+
+    async def scenario() -> list[str]:
+        fired: list[str] = []
+
+        async def process(key: Key) -> float | None:
+            fired.extend(sorted(scheduler.reasons(key)))
+            return None
+
+        scheduler = Scheduler(process)
+        scheduler.request_later(KEY, 0.01, "first")
+        await asyncio.sleep(0.05)
+        scheduler.request_later(KEY, 0.01, "second")
+        await asyncio.sleep(0.05)
+        scheduler.request_later(KEY, 0.5, "late")
+        scheduler.request_later(KEY, 0.01, "earlier wins")
+        await asyncio.sleep(0.05)
+        await scheduler.close()
+        return fired
+
+    assert asyncio.run(scenario()) == ["first", "second", "earlier wins"]
+
+
 def test_a_tenant_waiting_on_something_transient_is_retried_with_backoff(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -332,3 +356,38 @@ def test_a_tenant_waiting_on_something_transient_is_retried_with_backoff(
     world.now += 4
     world.check()
     assert world.runs() == 3
+
+
+# --- one pool at a time ------------------------------------------------------------------------
+
+
+def _pool(name: str, held: int = 0, rolling: bool = False, revision: str = "r2") -> dict[str, Any]:
+    spec: dict[str, Any] = {"replicas": 2}
+    if held:
+        spec["updateStrategy"] = {"type": "RollingUpdate", "rollingUpdate": {"partition": held}}
+    done = not (held or rolling)
+    return {
+        "metadata": {"name": name, "generation": 1},
+        "spec": spec,
+        "status": {
+            "observedGeneration": 1,
+            "replicas": 2,
+            "readyReplicas": 2,
+            "currentReplicas": 2,
+            "updatedReplicas": 2 if done else 0,
+            "currentRevision": revision if done else "r1",
+            "updateRevision": revision,
+        },
+    }
+
+
+def test_a_held_pool_is_released_only_when_no_pool_is_rolling():
+    from rustfs_operator.reconciler import next_rollout_turn
+
+    assert next_rollout_turn([_pool("a"), _pool("b")]) is None  # nothing held
+    assert next_rollout_turn([_pool("a", rolling=True), _pool("b", held=2)]) is None  # a is still rolling
+    turn = next_rollout_turn([_pool("a"), _pool("b", held=2)])
+    assert turn is not None
+    # The same situation gives the same fingerprint (one run per turn), a new revision a new one.
+    assert next_rollout_turn([_pool("a"), _pool("b", held=2)]) == turn
+    assert next_rollout_turn([_pool("a", revision="r3"), _pool("b", held=2)]) != turn

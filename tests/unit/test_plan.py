@@ -17,7 +17,15 @@ def names(objects):
 def test_plan_of_a_new_tenant(eng):
     plan = plan_tenant(eng.tenant("t", "ns", pools=[eng.pool("a", 2, 2), eng.pool("b", 4, 1)]))
     assert plan["problems"] == []
-    assert names(plan["objects"]) == ["ServiceAccount/t-sa", "Service/t-io", "Service/t-console", "Service/t-hl"]
+    # The pools' PodDisruptionBudgets are applied with the other objects, before any pod exists.
+    assert names(plan["objects"]) == [
+        "ServiceAccount/t-sa",
+        "Service/t-io",
+        "Service/t-console",
+        "Service/t-hl",
+        "PodDisruptionBudget/t-a",
+        "PodDisruptionBudget/t-b",
+    ]
     assert names(plan["statefulsets"]) == ["StatefulSet/t-a", "StatefulSet/t-b"]  # pool order
     assert [s["spec"]["replicas"] for s in plan["statefulsets"]] == [2, 4]
 
@@ -31,6 +39,7 @@ def test_plan_includes_rbac_when_asked_before_the_services(eng):
         "Service/t-io",
         "Service/t-console",
         "Service/t-hl",
+        "PodDisruptionBudget/t-pool-0",
     ]
 
 

@@ -227,16 +227,33 @@ valid_security = st.fixed_dictionaries(
 )
 
 
+ACCEPTED_SHAPES = (
+    *((1, v) for v in (2, 3, 4, 6, 8)),
+    *((2, v) for v in (1, 2, 3, 4, 6)),
+    *((3, v) for v in (1, 2, 4)),
+    *((4, v) for v in (1, 2, 3, 4)),
+    (5, 1),
+    (6, 1),
+    (6, 2),
+    (8, 1),
+    (12, 1),
+    (16, 1),
+)
+
+
 @st.composite
 def valid_tenants(draw: st.DrawFn) -> dict[str, Any]:
     name = draw(st.from_regex(r"\A[a-z]([-a-z0-9]{0,20}[a-z0-9])?\Z"))
     pool_names = draw(st.lists(dns_1123, min_size=1, max_size=4, unique=True))
     pools = []
+    # Shapes RustFS accepts (docs/erasure-layout.md); 1 x 1 only as the tenant's only pool.
+    shapes = ACCEPTED_SHAPES + (((1, 1),) if len(pool_names) == 1 else ())
     for pool_name in pool_names:
+        servers, volumes = draw(st.sampled_from(shapes))
         entry: dict[str, Any] = {
             "name": pool_name,
-            "servers": draw(st.integers(1, 16)),
-            "persistence": {"volumesPerServer": draw(st.integers(1, 6))},
+            "servers": servers,
+            "persistence": {"volumesPerServer": volumes},
         }
         if draw(st.booleans()):
             entry["persistence"]["path"] = draw(

@@ -36,6 +36,8 @@ def test_apply_order(eng):
         ("Service", "t-io"),
         ("Service", "t-console"),
         ("Service", "t-hl"),
+        ("PodDisruptionBudget", "t-b"),
+        ("PodDisruptionBudget", "t-a"),
         ("StatefulSet", "t-b"),
         ("StatefulSet", "t-a"),
     ]
@@ -185,7 +187,7 @@ def test_objects_for_a_parsed_tenant(eng):
     tenant = parse_tenant(eng.tenant("t", uid=UID))
     with_refs = objects_for(tenant, RenderOptions())
     without = objects_for(tenant, RenderOptions(owner_references=False))
-    assert len(with_refs) == len(without) == 5
+    assert len(with_refs) == len(without) == 6  # ServiceAccount, 3 Services, PodDisruptionBudget, StatefulSet
     for obj, plain in zip(with_refs, without, strict=False):
         refs = obj["metadata"].pop("ownerReferences")
         assert [r["uid"] for r in refs] == [UID]

@@ -204,21 +204,14 @@ def test_schema_is_the_v1alpha1_schema_of_the_crd_file(tmp_path):
     assert schema.load_crd(path) == {"spec": {"versions": []}}
 
 
-def test_schema_of_the_served_version_is_picked_among_several(monkeypatch):
-    crd = {
-        "spec": {
-            "versions": [
-                {"name": "v1beta1", "schema": {"openAPIV3Schema": {"description": "newer"}}},
-                {"name": "v1alpha1", "schema": {"openAPIV3Schema": {"description": "ours"}}},
-            ]
-        }
-    }
-    monkeypatch.setattr(schema, "load_crd", lambda: crd)
-    schema.tenant_schema.cache_clear()
-    try:
-        assert schema.tenant_schema() == {"description": "ours"}
-    finally:
-        schema.tenant_schema.cache_clear()
+def test_the_embedded_schema_module_is_generated_from_the_current_crd():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "hack" / "gen_schema_module.py"
+    done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
 
 
 def test_int32_fields_refuse_what_the_api_server_cannot_store(eng):

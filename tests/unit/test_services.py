@@ -46,7 +46,7 @@ def test_no_role_or_binding_without_create_service_account_rbac(eng):
         for sa in (None, "storage-sa"):
             extra = {} if sa is None else {"serviceAccountName": sa}
             kinds = {o["kind"] for o in eng.render(eng.tenant("t1", "ns1", **spec, **extra))}
-            assert kinds <= {"ServiceAccount", "Service", "StatefulSet"}, kinds
+            assert kinds <= {"ServiceAccount", "Service", "PodDisruptionBudget", "StatefulSet"}, kinds
 
 
 def test_create_service_account_rbac_grants_only_get_on_referenced_secrets(eng):

@@ -233,6 +233,8 @@ def test_all_ready(eng):
     for condition in status["conditions"]:
         assert condition["lastTransitionTime"] == T0
         assert condition["observedGeneration"] == 3
+    # The erasure layout of the pool is covered by test_status_erasure.py.
+    assert status["pools"][0].pop("erasure")["serverLossTolerated"] == 0
     assert status["pools"] == [
         {
             "name": "p",

@@ -195,7 +195,7 @@ def test_without_tls_nothing_is_rendered(eng):
 
 
 def test_every_pool_gets_the_same_tls_wiring(eng):
-    doc = _doc(eng, _secret_tls(), pools=[eng.pool("a", 2, 1), eng.pool("b", 1, 1)])
+    doc = _doc(eng, _secret_tls(), pools=[eng.pool("a", 2, 1), eng.pool("b", 3, 1)])
     first, second = eng.statefulsets(eng.render(doc))
     assert first["spec"]["template"]["metadata"]["annotations"] == second["spec"]["template"]["metadata"]["annotations"]
     assert _volume(eng, first) == _volume(eng, second)
@@ -301,7 +301,8 @@ def _managed(**cert_manager):
 def test_certificate_object_of_the_single_form(eng):
     objects = eng.render(_doc(eng, _managed(), uid="u-1"))
     certificate = eng.only(objects, "Certificate")
-    assert [o["kind"] for o in objects].index("Certificate") == len(objects) - 2  # after Services, before the pool
+    # After the Services, before the pool's PodDisruptionBudget and StatefulSet.
+    assert [o["kind"] for o in objects].index("Certificate") == len(objects) - 3
     labels = {
         "app.kubernetes.io/name": "rustfs",
         "app.kubernetes.io/instance": "t",

@@ -109,7 +109,7 @@ def test_at_least_one_pool(eng):
 def test_at_most_32_pools(eng):
     errors = _errors(eng, pools=[eng.pool(f"p{i}", 1, 1) for i in range(33)])
     assert eng.fields(errors) == ["spec.pools"]
-    assert _errors(eng, pools=[eng.pool(f"p{i}", 1, 1) for i in range(32)]) == []
+    assert _errors(eng, pools=[eng.pool(f"p{i}", 2, 1) for i in range(32)]) == []
 
 
 @pytest.mark.parametrize("servers", [0, -1])
@@ -180,7 +180,7 @@ def test_peer_dns_label_limit(eng):
 
 
 def test_peer_dns_label_limit_is_checked_per_pool(eng):
-    errors = _errors(eng, name="t" * 40, pools=[eng.pool("ok", 1, 1), eng.pool("p" * 21, 1, 1)])
+    errors = _errors(eng, name="t" * 40, pools=[eng.pool("ok", 2, 1), eng.pool("p" * 21, 2, 1)])
     assert eng.fields(errors) == ["spec.pools[1].name"]
 
 
@@ -331,7 +331,7 @@ def test_local_backend_master_key_reference_not_blank(eng):
     ]
 
 
-@pytest.mark.parametrize("pools", [[(2, 1)], [(1, 1), (1, 1)], [(1, 4), (3, 1)]])
+@pytest.mark.parametrize("pools", [[(2, 1)], [(1, 2), (1, 2)], [(1, 4), (3, 1)]])
 def test_local_backend_needs_exactly_one_server(eng, pools):
     total = sum(s for s, _ in pools)
     doc = eng.tenant(

@@ -37,10 +37,10 @@ def test_identity_of_the_statefulset(eng):
 
 
 def test_one_statefulset_per_pool_in_spec_order(eng):
-    doc = eng.tenant("t1", "ns1", pools=[eng.pool("z", 1, 1), eng.pool("a", 4, 3)])
+    doc = eng.tenant("t1", "ns1", pools=[eng.pool("z", 2, 1), eng.pool("a", 4, 3)])
     statefulsets = eng.statefulsets(eng.render(doc))
     assert [s["metadata"]["name"] for s in statefulsets] == ["t1-z", "t1-a"]
-    assert [s["spec"]["replicas"] for s in statefulsets] == [1, 4]
+    assert [s["spec"]["replicas"] for s in statefulsets] == [2, 4]
     assert [len(s["spec"]["volumeClaimTemplates"]) for s in statefulsets] == [1, 3]
 
 

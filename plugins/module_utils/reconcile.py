@@ -1,0 +1,293 @@
+# Copyright: rustfs.operator contributors
+# Apache License 2.0 (see LICENSE)
+"""One reconcile of one tenant: read, plan, apply, report, in a single process.
+
+Each module run costs a Python start and a Kubernetes client; a reconcile
+split into several modules spent most of its time there. This is the whole
+pass as one function, over the same engine functions every mode uses
+(plan.plan_tenant decides, status.tenant_status reports), so the tenant
+role and the operator pay for one module run, not five.
+
+Order matters for safety: every problem is known before the first write,
+and a blocked tenant gets its status and events but no other write.
+"""
+
+from __future__ import annotations
+
+import copy
+import secrets
+import string
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
+from ansible_collections.rustfs.operator.plugins.module_utils.checks import ClusterFacts, configuration_problems
+from ansible_collections.rustfs.operator.plugins.module_utils.live import list_cluster, list_labelled, read_state
+from ansible_collections.rustfs.operator.plugins.module_utils.model import parse_tenant
+from ansible_collections.rustfs.operator.plugins.module_utils.plan import plan_tenant
+from ansible_collections.rustfs.operator.plugins.module_utils.render import RenderOptions
+from ansible_collections.rustfs.operator.plugins.module_utils.rollout import Rollout, plan_rollout
+from ansible_collections.rustfs.operator.plugins.module_utils.schema import drop_nulls, pruned_spec
+from ansible_collections.rustfs.operator.plugins.module_utils.server_apply import (
+    Applied,
+    apply_object,
+    comparable,
+    read,
+)
+from ansible_collections.rustfs.operator.plugins.module_utils.status import pool_state
+from ansible_collections.rustfs.operator.plugins.module_utils.status_write import write_status
+from ansible_collections.rustfs.operator.plugins.module_utils.tls import inputs_from
+
+_ALPHABET = string.ascii_letters + string.digits
+
+
+@dataclass(frozen=True)
+class Request:
+    definition: Mapping[str, Any]
+    manage_resource: bool = False
+    generate_credentials: bool = False
+    cluster_domain: str = c.DEFAULT_CLUSTER_DOMAIN
+    default_image: str = c.DEFAULT_IMAGE
+    write_status: bool = True
+    wait: bool = False
+    wait_timeout: float = 300
+    # The rustfs.operator.tls role's result (inputs, problems, status) for a TLS tenant.
+    tls: Mapping[str, Any] | None = None
+    check_mode: bool = False
+
+
+@dataclass
+class Outcome:
+    tenant: str
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[dict[str, str]] = field(default_factory=list)
+    applied: list[str] = field(default_factory=list)
+    status: dict[str, Any] = field(default_factory=dict)
+    status_changed: bool = False
+    events: list[dict[str, Any]] = field(default_factory=list)
+    kept_claims: list[str] = field(default_factory=list)
+    diff: list[dict[str, Any]] = field(default_factory=list)
+    writes: int = 0
+    wait_timed_out: list[str] = field(default_factory=list)
+    rolling: str | None = None
+    held: list[str] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.problems)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.changes) or self.status_changed
+
+    def as_result(self) -> dict[str, Any]:
+        return {
+            "changed": self.changed,
+            "tenant": self.tenant,
+            "blocked": self.blocked,
+            "problems": self.problems,
+            "changes": self.changes,
+            "applied": self.applied,
+            "status": self.status,
+            "events": self.events,
+            "kept_claims": self.kept_claims,
+            "writes": self.writes,
+            "rollout": {"rolling": self.rolling, "held": self.held},
+            "configuration_warnings": self.warnings,
+        }
+
+
+def tenant_resource(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The Tenant as the user wrote it: what playbook mode applies (never its status)."""
+    metadata = {k: v for k, v in document["metadata"].items() if k in ("name", "namespace", "labels", "annotations")}
+    return {"apiVersion": c.TENANT_API_VERSION, "kind": c.TENANT_KIND, "metadata": metadata, "spec": document["spec"]}
+
+
+def credentials_secret(name: str, namespace: str, tenant: str) -> dict[str, Any]:
+    """A new credentials Secret with random values; the caller must keep it out of any output."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "Opaque",
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "labels": {c.LABEL_MANAGED_BY: c.MANAGED_BY, c.LABEL_TENANT: tenant},
+        },
+        "stringData": {
+            "accesskey": "".join(secrets.choice(_ALPHABET) for _index in range(20)),
+            "secretkey": "".join(secrets.choice(_ALPHABET) for _index in range(40)),
+        },
+    }
+
+
+def _record(outcome: Outcome, applied: Applied, show_diff: bool) -> None:
+    outcome.applied.append(f"{applied.kind}/{applied.name}")
+    if applied.changed:
+        outcome.changes.append({"kind": applied.kind, "name": applied.name, "action": applied.action})
+        if show_diff:
+            outcome.diff.append(
+                {
+                    "before_header": f"{applied.kind}/{applied.name}",
+                    "after_header": f"{applied.kind}/{applied.name}",
+                    "before": comparable(applied.before),
+                    "after": comparable(applied.after),
+                }
+            )
+
+
+def wait_for_pools(
+    client: Any,
+    namespace: str,
+    tenant: str,
+    names: Sequence[str],
+    timeout: float,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Poll until every named StatefulSet completed its rollout; (last seen, names not done)."""
+    deadline = clock() + timeout
+    while True:
+        live = list_labelled(client, "StatefulSet", "apps/v1", namespace, tenant)
+        by_name = {s["metadata"]["name"]: s for s in live}
+        pending = [n for n in names if pool_state(by_name.get(n)) != "RolloutComplete"]
+        if not pending or clock() >= deadline:
+            return live, pending
+        sleep(2)
+
+
+def _apply_pools(
+    client: Any, request: Request, outcome: Outcome, rollout: Rollout, live: Sequence[Mapping[str, Any]], diff: bool
+) -> list[dict[str, Any]]:
+    by_name = {s["metadata"]["name"]: s for s in live}
+    applied = []
+    for obj in rollout.statefulsets:
+        result = apply_object(client, obj, by_name.get(obj["metadata"]["name"]), request.check_mode)
+        outcome.writes += result.sent
+        _record(outcome, result, diff)
+        applied.append(result.after)
+    return applied
+
+
+def _roll(
+    client: Any,
+    request: Request,
+    outcome: Outcome,
+    desired: Sequence[Mapping[str, Any]],
+    live: Sequence[Mapping[str, Any]],
+    diff: bool,
+) -> list[dict[str, Any]]:
+    """Apply the pools one rollout at a time; with wait, release each held pool in turn until all are done."""
+    rollout = plan_rollout(desired, live)
+    current = _apply_pools(client, request, outcome, rollout, live, diff)
+    namespace, tenant = outcome.tenant.split("/", 1)
+    deadline = time.monotonic() + request.wait_timeout
+    while request.wait and not request.check_mode:
+        names = [s["metadata"]["name"] for s in desired if s["metadata"]["name"] not in rollout.held]
+        current, outcome.wait_timed_out = wait_for_pools(
+            client, namespace, tenant, names, max(0.0, deadline - time.monotonic())
+        )
+        if outcome.wait_timed_out or not rollout.held:
+            break
+        rollout = plan_rollout(desired, current)
+        _apply_pools(client, request, outcome, rollout, current, diff)
+    outcome.rolling, outcome.held = rollout.rolling, list(rollout.held)
+    return current
+
+
+def check_configuration(
+    client: Any, document: Mapping[str, Any], live_statefulsets: Sequence[Mapping[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(problems, warnings) of a valid tenant on this cluster: classes, nodes, priorities (checks.py)."""
+    facts = ClusterFacts.from_api(
+        list_cluster(client, "StorageClass", "storage.k8s.io/v1"),
+        list_cluster(client, "Node", "v1"),
+        list_cluster(client, "PriorityClass", "scheduling.k8s.io/v1"),
+    )
+    existing = [str(((s.get("metadata") or {}).get("labels") or {}).get(c.LABEL_POOL, "")) for s in live_statefulsets]
+    problems, warnings = configuration_problems(parse_tenant(pruned_spec(drop_nulls(dict(document)))), facts, existing)
+    return [dict(p) for p in problems], [dict(w) for w in warnings]
+
+
+def reconcile(client: Any, request: Request, show_diff: bool = False) -> Outcome:
+    document = copy.deepcopy(dict(request.definition))
+    metadata = document.setdefault("metadata", {})
+    name = str(metadata["name"])
+    namespace = str(metadata.get("namespace") or "default")
+    metadata["namespace"] = namespace
+    spec = document.get("spec") or {}
+    outcome = Outcome(tenant=f"{namespace}/{name}")
+    dry_run = request.check_mode
+
+    live = read_state(client, name, namespace, (spec.get("credsSecret") or {}).get("name"), spec.get("rpcSecret"))
+    outcome.kept_claims = live["claims"]
+    problems: list[dict[str, Any]] = list(live["problems"])
+    tenant = live["tenant"]
+
+    missing_credentials = [p for p in problems if p["reason"] == "CredentialSecretNotFound"]
+    if request.generate_credentials and missing_credentials:
+        secret_name = str(spec["credsSecret"]["name"])
+        client.create(
+            client.resource("Secret", "v1"), credentials_secret(secret_name, namespace, name), namespace=namespace
+        )
+        outcome.writes += 1
+        outcome.changes.append({"kind": "Secret", "name": secret_name, "action": "created"})
+        problems = [p for p in problems if p["reason"] != "CredentialSecretNotFound"]
+
+    tls = request.tls or {}
+    problems += [dict(p) for p in tls.get("problems") or []]
+    options = RenderOptions(
+        cluster_domain=request.cluster_domain, default_image=request.default_image, tls=inputs_from(tls.get("inputs"))
+    )
+    # Check first, with what is stored: nothing is written for a tenant that is refused.
+    if tenant is not None:
+        metadata["uid"] = tenant["metadata"]["uid"]
+    plan = plan_tenant(document, live["statefulsets"], (tenant or {}).get("status") or {}, options)
+    if not plan["problems"]:
+        found, outcome.warnings = check_configuration(client, document, live["statefulsets"])
+        problems = found + problems
+    problems = plan["problems"] + problems
+    outcome.problems = problems
+
+    statefulsets: list[dict[str, Any]] = live["statefulsets"]
+    if not problems:
+        if request.manage_resource:
+            resource = tenant_resource(document)
+            applied = apply_object(client, resource, tenant, dry_run)
+            outcome.writes += applied.sent
+            if applied.changed:
+                outcome.changes.append({"kind": applied.kind, "name": applied.name, "action": applied.action})
+            if tenant is None:
+                # A new Tenant: its children need its uid for their owner references.
+                metadata["uid"] = applied.after["metadata"].get("uid")
+                plan = plan_tenant(document, [], {}, options)
+            tenant = applied.after
+        for obj in plan["objects"]:
+            if obj["kind"] == "Certificate" and request.tls is not None:
+                # The tls role applied it already (it must exist before anything mounts it).
+                outcome.applied.append(f"{obj['kind']}/{obj['metadata']['name']}")
+                continue
+            live_obj = read(client, obj)
+            result = apply_object(client, obj, live_obj, dry_run)
+            outcome.writes += result.sent
+            _record(outcome, result, show_diff)
+        statefulsets = _roll(client, request, outcome, plan["statefulsets"], statefulsets, show_diff)
+
+    if request.write_status and tenant is not None:
+        status = tenant.get("status") or {}
+        kept = {"lastRun": status["lastRun"]} if "lastRun" in status else {}
+        written = write_status(
+            client, tenant, statefulsets, problems, outcome.changes, kept, tls.get("status") or None, dry_run
+        )
+        outcome.status, outcome.status_changed, outcome.events = (
+            written["status"],
+            written["changed"],
+            written["events"],
+        )
+        outcome.writes += int(written["changed"]) + len(written["events"])
+    elif tenant is not None:
+        outcome.status = dict(tenant.get("status") or {})
+    return outcome

@@ -1,0 +1,231 @@
+#!/usr/bin/python
+# Copyright: rustfs.operator contributors
+# Apache License 2.0 (see LICENSE)
+"""Module tenant_reconcile: a whole reconcile of a tenant in one module run (the hot path of every mode)."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: tenant_reconcile
+short_description: Reconcile one RustFS tenant - read, plan, apply and report in one step
+version_added: 0.1.0
+author: rustfs.operator contributors (@rustfs)
+description:
+  - Reads the tenant's live state (Tenant, StatefulSets, PersistentVolumeClaims, referenced Secrets),
+    plans the reconcile with the collection's engine, refuses unsafe changes before any write, applies
+    the tenant's objects with server-side apply (field manager C(rustfs-operator)), and writes the
+    Tenant status and events.
+  - This is what the C(rustfs.operator.tenant) role runs; use the role unless you need the module alone.
+  - An object whose live state already matches what would be applied is not sent at all, so a run with
+    nothing to do makes no API write and reports C(changed=false). Each applied object carries the
+    annotation C(operator.rustfs.com/applied-digest) for that purpose.
+  - A blocked tenant (invalid spec, bad Secret, refused change) gets its status and events and no other
+    write; the module does not fail for it, the result says why (C(blocked), C(problems)).
+  - Secret values never appear in the result. Generated credentials are created directly in the cluster.
+  - Before the apply, the configuration is checked against the cluster - StorageClasses, schedulable
+    nodes, node sizes, PriorityClasses - when this identity may list them; a check it may not make is
+    skipped, not failed.
+  - A pod template change replaces the pods of one pool at a time; the other pools get the new template
+    with a partition that holds their pods until their turn.
+extends_documentation_fragment:
+  - kubernetes.core.k8s_auth_options
+options:
+  definition:
+    description:
+      - The Tenant (C(rustfs.com/v1alpha1)) as a dict - the manifest of the user, or the stored resource.
+      - C(metadata.namespace) defaults to C(default).
+    type: dict
+    required: true
+  manage_resource:
+    description:
+      - Also apply the Tenant resource itself (playbook mode). A new Tenant is created first so its
+        children get owner references.
+      - Leave false when the Tenant is managed elsewhere (GitOps, the in-cluster operator).
+    type: bool
+    default: false
+  generate_credentials:
+    description: When C(spec.credsSecret) names a Secret that does not exist, create it with random values.
+    type: bool
+    default: false
+  cluster_domain:
+    description: The cluster DNS domain used in the pods' endpoints.
+    type: str
+    default: cluster.local
+  default_image:
+    description: The RustFS image when C(spec.image) is unset.
+    type: str
+    default: rustfs/rustfs:1.0.0-beta.10
+  write_status:
+    description: Write the Tenant status and events.
+    type: bool
+    default: true
+  wait:
+    description: Wait until every pool's StatefulSet has completed its rollout (all replicas updated and ready).
+    type: bool
+    default: false
+  wait_timeout:
+    description: Seconds to wait with O(wait); the module fails after writing the status when they pass.
+    type: int
+    default: 300
+  tls:
+    description:
+      - For a TLS tenant, the C(tls_result) of the C(rustfs.operator.tls) role - C(inputs) (the certificate
+        hash the pods carry), C(problems) and C(status) (published as C(status.certificates.tls)).
+      - Omit for a tenant without TLS.
+    type: dict
+attributes:
+  check_mode:
+    support: full
+    description: Every apply is a server-side dry run; nothing is written.
+  diff_mode:
+    support: full
+    description: Shows, for each object that would change, the object before and after.
+"""
+
+EXAMPLES = r"""
+- name: Create or update a tenant and its Tenant resource
+  rustfs.operator.tenant_reconcile:
+    definition: "{{ lookup('ansible.builtin.file', 'tenant.yaml') | ansible.builtin.from_yaml }}"
+    manage_resource: true
+  register: reconcile
+
+- name: Say why the tenant is blocked
+  ansible.builtin.debug:
+    msg: "{{ reconcile.problems }}"
+  when: reconcile.blocked
+"""
+
+RETURN = r"""
+tenant:
+  description: The tenant, as C(namespace/name).
+  returned: always
+  type: str
+  sample: rustfs-system/example-tenant
+blocked:
+  description: Whether a problem stopped the apply (nothing but the status and events was written).
+  returned: always
+  type: bool
+problems:
+  description: Why the tenant is blocked; empty otherwise.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    field:
+      description: The Tenant field at fault.
+      type: str
+    message:
+      description: What is wrong and what to do.
+      type: str
+    reason:
+      description: The status reason, for example C(StatefulSetUpdateValidationFailed).
+      type: str
+changes:
+  description: The objects this run created or updated.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{kind: StatefulSet, name: example-tenant-primary, action: created}]
+applied:
+  description: Every object the tenant is made of, as C(Kind/name); empty when blocked.
+  returned: always
+  type: list
+  elements: str
+status:
+  description: The Tenant status after this run (empty when there is no Tenant resource).
+  returned: always
+  type: dict
+events:
+  description: The events recorded on the Tenant.
+  returned: always
+  type: list
+  elements: dict
+kept_claims:
+  description: The tenant's PersistentVolumeClaims (never deleted by a reconcile).
+  returned: always
+  type: list
+  elements: str
+writes:
+  description: API write requests this run made (0 for a tenant with nothing to do).
+  returned: always
+  type: int
+configuration_warnings:
+  description:
+    - Configuration warnings that do not block the tenant (for example C(MixedStorageClasses)); also
+      shown as task warnings. See C(docs/configuration-checks.md).
+  returned: always
+  type: list
+  elements: dict
+rollout:
+  description:
+    - The pool whose pods are being replaced (C(rolling)) and the pools waiting for their turn (C(held),
+      kept on their current pods by a StatefulSet partition). Pools roll one at a time; a later run
+      releases the next one (with O(wait), this run does).
+  returned: always
+  type: dict
+"""
+
+from typing import Any
+
+from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
+from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
+
+from ansible_collections.rustfs.operator.plugins.module_utils.kube import AUTH_ARG_SPEC, get_api_client
+from ansible_collections.rustfs.operator.plugins.module_utils.reconcile import Request, reconcile
+
+
+def request_from(module: AnsibleK8SModule) -> Request:
+    params = module.params
+    return Request(
+        definition=params["definition"],
+        manage_resource=params["manage_resource"],
+        generate_credentials=params["generate_credentials"],
+        cluster_domain=params["cluster_domain"],
+        default_image=params["default_image"],
+        write_status=params["write_status"],
+        wait=params["wait"],
+        wait_timeout=params["wait_timeout"],
+        tls=params["tls"],
+        check_mode=module.check_mode,
+    )
+
+
+def main() -> None:
+    argument_spec = dict(AUTH_ARG_SPEC)
+    argument_spec.update(
+        definition=dict(type="dict", required=True),
+        manage_resource=dict(type="bool", default=False),
+        generate_credentials=dict(type="bool", default=False),
+        cluster_domain=dict(type="str", default="cluster.local"),
+        default_image=dict(type="str", default="rustfs/rustfs:1.0.0-beta.10"),
+        write_status=dict(type="bool", default=True),
+        wait=dict(type="bool", default=False),
+        wait_timeout=dict(type="int", default=300),
+        tls=dict(type="dict"),
+    )
+    module = AnsibleK8SModule(argument_spec=argument_spec, supports_check_mode=True)
+    name = str((module.params["definition"].get("metadata") or {}).get("name") or "")
+    if not name:
+        module.fail_json(msg="definition.metadata.name is required")
+    try:
+        outcome = reconcile(get_api_client(module=module), request_from(module), show_diff=module._diff)
+    except CoreException as error:
+        module.fail_from_exception(error)
+    except Exception as error:
+        module.fail_json(msg=f"Failed to reconcile tenant {name}: {getattr(error, 'body', None) or error}")
+    result: dict[str, Any] = outcome.as_result()
+    for warning in outcome.warnings:
+        module.warn(f"{warning['field']}: {warning['message']} ({warning['reason']})")
+    if module._diff:
+        result["diff"] = outcome.diff
+    if outcome.wait_timed_out:
+        module.fail_json(
+            msg=f"Timed out after {module.params['wait_timeout']}s waiting for the rollout of "
+            + ", ".join(outcome.wait_timed_out),
+            **result,
+        )
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""ansible-doc renders every module and filter of the collection, with no warning or error.
+
+The plugins ansible-doc lists must be exactly the files in plugins/modules and
+plugins/filter, each with a description: a new plugin without documentation,
+or with documentation ansible-doc cannot load, fails here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = REPO / ".venv" / "bin"
+# The link `make setup` creates: this checkout as ansible_collections/rustfs/operator.
+CHECKOUT = REPO / ".ansible" / "collections"
+COLLECTION = "rustfs.operator"
+DIRS = {"module": "modules", "filter": "filter"}
+# What every plugin's documentation must carry (ansible-doc --json, key "doc").
+REQUIRED_DOC = ("short_description", "description", "author", "version_added")
+
+
+def ansible_doc(collections: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """ansible-doc with COLLECTIONS as the only collections path (besides the ansible package's)."""
+    env = {k: v for k, v in os.environ.items() if k != "ANSIBLE_CONFIG"}
+    env.update(ANSIBLE_COLLECTIONS_PATH=str(collections), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+    return subprocess.run(
+        [str(BIN / "ansible-doc"), *args],
+        # Not the checkout: its ansible.cfg must not add a collections path.
+        cwd=collections,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def plugin_files(collections: Path, kind: str) -> set[str]:
+    folder = collections / "ansible_collections" / "rustfs" / "operator" / "plugins" / DIRS[kind]
+    return {p.stem for p in folder.glob("*.py") if p.name != "__init__.py"}
+
+
+def render(collections: Path, kind: str, fqcns: list[str]) -> tuple[str | None, dict[str, Any]]:
+    """(text rendering, JSON docs) of FQCNS; text None when either printed a warning or failed."""
+    text = ansible_doc(collections, "-t", kind, *fqcns)
+    rendered = ansible_doc(collections, "-t", kind, "--json", *fqcns)
+    if any(r.returncode != 0 or r.stderr.strip() for r in (text, rendered)):
+        return None, {}
+    docs: dict[str, Any] = json.loads(rendered.stdout)
+    return text.stdout, docs
+
+
+def last_error(collections: Path, kind: str, fqcn: str) -> str:
+    return ansible_doc(collections, "-t", kind, fqcn).stderr.strip() or "(no message)"
+
+
+def doc_problems(collections: Path, kind: str) -> list[str]:
+    """Everything wrong with the docs of the collection's plugins of KIND; empty when all is well."""
+    problems: list[str] = []
+    listing = ansible_doc(collections, "-t", kind, "--list", "--json", COLLECTION)
+    if listing.returncode != 0 or listing.stderr.strip():
+        problems.append(f"ansible-doc --list failed ({listing.returncode}): {listing.stderr.strip()}")
+    listed: dict[str, str] = json.loads(listing.stdout or "{}")
+    names = {fqcn.removeprefix(f"{COLLECTION}."): description for fqcn, description in listed.items()}
+    files = plugin_files(collections, kind)
+    problems += [f"{kind} {n}: a file ansible-doc does not list" for n in sorted(files - names.keys())]
+    problems += [f"{kind} {n}: listed, but no plugins/{DIRS[kind]}/{n}.py" for n in sorted(names.keys() - files)]
+    problems += [f"{kind} {n}: listed as {d!r}" for n, d in sorted(names.items()) if d.strip() in ("", "UNDOCUMENTED")]
+
+    fqcns = [f"{COLLECTION}.{n}" for n in sorted(files)]
+    # The text rendering (what a user reads) and the JSON (what Galaxy and antsibull read),
+    # all plugins at once; one that fails stops ansible-doc, so then each on its own.
+    text, docs = render(collections, kind, fqcns)
+    if text is None:
+        for fqcn in fqcns:
+            alone, _ = render(collections, kind, [fqcn])
+            if alone is None:
+                problems.append(f"{kind} {fqcn}: ansible-doc fails: {last_error(collections, kind, fqcn)}")
+        return problems
+    for fqcn in fqcns:
+        entry = docs.get(fqcn) or {}
+        doc = entry.get("doc") or {}
+        problems += [f"{kind} {fqcn}: DOCUMENTATION has no {key}" for key in REQUIRED_DOC if not doc.get(key)]
+        problems += [f"{kind} {fqcn}: no {part.upper()}" for part in ("examples", "return") if not entry.get(part)]
+        if fqcn not in text:
+            problems.append(f"{kind} {fqcn}: missing from the text rendering")
+    return problems
+
+
+@pytest.mark.parametrize("kind", sorted(DIRS))
+def test_every_plugin_has_docs_that_render(kind: str) -> None:
+    assert plugin_files(CHECKOUT, kind), f"no {kind} found through {CHECKOUT} (run make setup)"
+    assert doc_problems(CHECKOUT, kind) == []
+
+
+def test_an_undocumented_plugin_fails_the_check(tmp_path: Path) -> None:
+    """The gate itself: a copy of the collection with one plugin of each kind lacking docs."""
+    root = tmp_path / "ansible_collections" / "rustfs" / "operator"
+    root.mkdir(parents=True)
+    shutil.copytree(REPO / "plugins", root / "plugins", ignore=shutil.ignore_patterns("__pycache__"))
+    # One documented plugin of each kind beside the bare ones keeps this quick.
+    for kind, keep in (("filter", "to_manifest"), ("module", "tenant_status")):
+        for path in (root / "plugins" / DIRS[kind]).glob("*.py"):
+            if path.stem != keep:
+                path.unlink()
+    shutil.copytree(REPO / "meta", root / "meta")
+    shutil.copy(REPO / "galaxy.yml", root / "galaxy.yml")
+    (root / "plugins" / "filter" / "bare.py").write_text(
+        "class FilterModule:\n    def filters(self):\n        return {'bare': lambda value: value}\n"
+    )
+    (root / "plugins" / "modules" / "bare.py").write_text(
+        "from ansible.module_utils.basic import AnsibleModule\n\nAnsibleModule(argument_spec={}).exit_json()\n"
+    )
+    for kind in DIRS:
+        problems = doc_problems(tmp_path, kind)
+        assert any(f"{COLLECTION}.bare" in p or f"{kind} bare:" in p for p in problems), (kind, problems)
+        assert all("bare" in p for p in problems), problems
