@@ -26,8 +26,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.rustfs.operator.plugins.module_utils import rollout
+from ansible_collections.rustfs.operator.plugins.module_utils import history, rollout
 from ansible_collections.rustfs.operator.plugins.module_utils import status as engine
+from ansible_collections.rustfs.operator.plugins.module_utils.model import parse_tenant
 
 from rustfs_operator.cache import ClusterView, Key
 from rustfs_operator.config import Config
@@ -86,6 +87,9 @@ class Memory:
     last_run_at: float = 0.0
     deleting: bool = False
     rollout_turn: str | None = None
+    rollback_answered: str | None = None
+    record_pending: int | None = None  # a generation to record as last good once all pools run it
+    record_tried: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -103,6 +107,20 @@ def next_rollout_turn(statefulsets: Sequence[Mapping[str, Any]]) -> str | None:
     return ",".join(
         sorted(f"{s['metadata']['name']}@{(s.get('status') or {}).get('updateRevision')}" for s in statefulsets)
     )
+
+
+def _ready_at(tenant: Mapping[str, Any], generation: int) -> bool:
+    status = tenant.get("status") or {}
+    return bool(
+        (tenant.get("metadata") or {}).get("generation") == generation
+        and status.get("observedGeneration") == generation
+        and status.get("currentState") == "Ready"
+    )
+
+
+def _earliest(*delays: float | None) -> float | None:
+    found = [d for d in delays if d is not None]
+    return min(found) if found else None
 
 
 def _pairs(items: Sequence[Any]) -> frozenset[tuple[str, str]]:
@@ -152,6 +170,11 @@ class Reconciler:
         if mem.deleting or (tenant.get("metadata") or {}).get("deletionTimestamp"):
             return None
         at = self.clock()
+        request = history.rollback_requested(tenant)
+        if request is not None and request != mem.rollback_answered:
+            # A rollback comes first: it rewrites the spec, which the next check then reconciles.
+            mem.rollback_answered = request
+            return await self._rollback(key, tenant, request)
         inputs = tenant_input(tenant)
         digest = input_digest(
             inputs, self.view.secret_versions(key), self.settings_fingerprint, tls_epoch(inputs, time.time())
@@ -182,6 +205,10 @@ class Reconciler:
             if turn is not None:
                 reason = "the rolling pool is complete: releasing the next one"
             mem.rollout_turn = turn
+        elif mem.record_pending is not None and _ready_at(tenant, mem.record_pending):
+            # The last run left pods rolling; now that all run its spec, record it (for rollback).
+            mem.record_tried, mem.record_pending = mem.record_pending, None  # once per generation
+            await self._remember(tenant, self.view.statefulsets(key))
         elif mem.retry_at and at >= mem.retry_at:
             reason = "retrying what was pending"
         elif self.config.full_resync_interval and at - mem.last_run_at >= self.config.full_resync_interval:
@@ -194,7 +221,43 @@ class Reconciler:
         if mem.settle is None:
             self.metrics.skipped.inc()
         await self._refresh_status(key, mem)
-        return delay
+        return _earliest(delay, self._stall_recheck(key))
+
+    async def _remember(self, tenant: Mapping[str, Any], statefulsets: Sequence[Mapping[str, Any]]) -> None:
+        try:
+            if await self.recorder.remember(tenant, statefulsets):
+                logger.info("recorded the last good spec", extra={"tenant": _name(tenant)})
+        except ApiError as error:
+            logger.warning("could not record the last good spec: %s", error, extra={"tenant": _name(tenant)})
+
+    def _stall_recheck(self, key: Key) -> float | None:
+        """Nothing happens when a rollout stalls: check again when a pool reaches its deadline."""
+        tenant = self.view.tenant(key)
+        if tenant is None or not tenant.get("status"):
+            return None
+        try:
+            parsed = parse_tenant(tenant, default_image=self.config.default_image)
+            return engine.stall_recheck_seconds(parsed, tenant["status"], now())
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    async def _rollback(self, key: Key, tenant: Mapping[str, Any], request: str) -> float | None:
+        """Run rustfs.operator.rollback once for REQUEST; a failure is reported, not retried."""
+        await self.recorder.event(tenant, "Normal", "RollbackStarted", f"rolling back (request {request[:100]})")
+        async with self.runner.slots:
+            self.metrics.in_flight.inc()
+            try:
+                outcome = await self.runner.rollback(key[0], key[1], request)
+            finally:
+                self.metrics.in_flight.dec()
+        result = "succeeded" if outcome.ok else outcome.status
+        self.metrics.reconciles.labels(f"rollback-{result}").inc()
+        log = logger.info if outcome.ok else logger.warning
+        log("rollback %s: %s", result, outcome.error or "spec restored", extra={"tenant": "/".join(key)})
+        if not outcome.ok:
+            message = outcome.error or f"the rollback playbook ended with {outcome.status}"
+            await self.recorder.event(tenant, "Warning", "RollbackFailed", message[:600])
+        return None
 
     def _trust_last_run(self, mem: Memory, tenant: Mapping[str, Any], digest: str, at: float) -> None:
         """A restarted operator trusts status.lastRun when its digest still matches."""
@@ -359,6 +422,10 @@ class Reconciler:
                 mem.retry_at = self.clock() + delay
                 return delay
             mem.pending_retries, mem.retry_at = 0, 0.0
+            # Pods still rolling when the run ended: its spec is recorded as good once they all run it.
+            rolling = (outcome.result.get("status") or {}).get("currentState") == "Reconciling"
+            waits = rolling and not outcome.blocked and generation != mem.record_tried
+            mem.record_pending = generation if waits else None
             return None
 
         mem.failures += 1

@@ -26,6 +26,10 @@ import ansible_runner
 
 from rustfs_operator.config import Config
 
+RESULT = "rustfs_result"  # what the reconcile playbook publishes (set_stats)
+ROLLBACK_PLAYBOOK = "rustfs.operator.rollback"
+ROLLBACK_RESULT = "rustfs_rollback"
+
 # Events kept in the run's artifacts: enough to debug a failure, bounded in size.
 _KEPT_EVENTS = frozenset({"playbook_on_stats", "runner_on_failed", "runner_on_unreachable"})
 
@@ -74,15 +78,31 @@ class PlaybookRunner:
 
     async def run(self, tenant: Mapping[str, Any]) -> RunOutcome:
         """Run the playbook for TENANT (the dict `digest.tenant_input` builds). Call with a slot held."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._run, dict(tenant))
-
-    def _run(self, tenant: dict[str, Any]) -> RunOutcome:
         metadata = tenant["metadata"]
-        private = self.directory(metadata["namespace"], metadata["name"])
+        extravars = {"tenant": dict(tenant)}
+        return await self._in_pool(metadata["namespace"], metadata["name"], self.config.playbook, extravars)
+
+    async def rollback(self, namespace: str, name: str, request: str) -> RunOutcome:
+        """Run rustfs.operator.rollback for the tenant, answering REQUEST. Call with a slot held."""
+        extravars = {
+            "tenant_name": name,
+            "tenant_namespace": namespace,
+            "rollback_request": request,
+            "fail_on_problems": False,
+        }
+        return await self._in_pool(namespace, name, ROLLBACK_PLAYBOOK, extravars, ROLLBACK_RESULT)
+
+    async def _in_pool(
+        self, namespace: str, name: str, playbook: str, extravars: dict[str, Any], result_key: str = RESULT
+    ) -> RunOutcome:
+        loop = asyncio.get_running_loop()
+        private = self.directory(namespace, name)
+        return await loop.run_in_executor(self._executor, self._run, private, playbook, extravars, result_key)
+
+    def _run(self, private: Path, playbook: str, extravars: dict[str, Any], result_key: str) -> RunOutcome:
         (private / "env").mkdir(parents=True, exist_ok=True)
         extravars = {
-            "tenant": tenant,
+            **extravars,
             "cluster_domain": self.config.cluster_domain,
             "default_image": self.config.default_image,
         }
@@ -108,7 +128,7 @@ class PlaybookRunner:
             run = ansible_runner.run(
                 private_data_dir=str(private),
                 project_dir=str(private),
-                playbook=self.config.playbook,
+                playbook=playbook,
                 envvars=self.env,
                 quiet=True,
                 suppress_env_files=True,
@@ -121,7 +141,7 @@ class PlaybookRunner:
         except Exception as error:  # ansible-runner could not even start the run
             return RunOutcome("error", None, time.monotonic() - start, error=f"{type(error).__name__}: {error}")
         duration = time.monotonic() - start
-        result = stats.get("rustfs_result")
+        result = stats.get(result_key)
         status = str(run.status)
         problem = ""
         if status == "timeout":

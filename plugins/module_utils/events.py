@@ -23,6 +23,10 @@ class EventSpec(TypedDict):
     message: str
 
 
+# Outcomes that need someone to look (the others are steps of a normal reconcile).
+WARNING_OUTCOMES = frozenset({"PoolDegraded", "RolloutStalled"})
+
+
 def planned_events(
     previous_status: Mapping[str, Any],
     status: Mapping[str, Any],
@@ -64,7 +68,8 @@ def planned_events(
         if condition["type"] != "Ready":
             continue
         if before.get("status") != condition["status"] or before.get("reason") != condition["reason"]:
-            kind = "Normal" if condition["status"] == "True" or condition["reason"] != "PoolDegraded" else "Warning"
+            warning = condition["status"] != "True" and condition["reason"] in WARNING_OUTCOMES
+            kind = "Warning" if warning else "Normal"
             events.append(
                 {
                     "type": kind,

@@ -24,9 +24,15 @@ from typing import Any
 
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
 from ansible_collections.rustfs.operator.plugins.module_utils.checks import ClusterFacts, configuration_problems
+from ansible_collections.rustfs.operator.plugins.module_utils.history import (
+    history_configmap,
+    history_name,
+    last_good_record,
+)
+from ansible_collections.rustfs.operator.plugins.module_utils.kube import get_or_none
 from ansible_collections.rustfs.operator.plugins.module_utils.live import list_cluster, list_labelled, read_state
 from ansible_collections.rustfs.operator.plugins.module_utils.model import parse_tenant
-from ansible_collections.rustfs.operator.plugins.module_utils.plan import plan_tenant
+from ansible_collections.rustfs.operator.plugins.module_utils.plan import Plan, claims_to_patch, plan_tenant
 from ansible_collections.rustfs.operator.plugins.module_utils.render import RenderOptions
 from ansible_collections.rustfs.operator.plugins.module_utils.rollout import Rollout, plan_rollout
 from ansible_collections.rustfs.operator.plugins.module_utils.schema import drop_nulls, pruned_spec
@@ -198,15 +204,105 @@ def _roll(
     return current
 
 
-def check_configuration(
-    client: Any, document: Mapping[str, Any], live_statefulsets: Sequence[Mapping[str, Any]]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(problems, warnings) of a valid tenant on this cluster: classes, nodes, priorities (checks.py)."""
-    facts = ClusterFacts.from_api(
+def _expand(
+    client: Any, request: Request, outcome: Outcome, plan: Plan, live: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Grow the claims of the plan's expansions, then remove (orphaning pods and claims) the StatefulSets
+    whose claim templates must change: they are applied again right after, and adopt the pods.
+    Returns the live StatefulSets that remain."""
+    namespace, tenant = outcome.tenant.split("/", 1)
+    if request.check_mode:
+        # A dry-run delete leaves the StatefulSet, so its new claim templates cannot even be
+        # dry-run applied: report the expansion, apply nothing of those pools.
+        for expansion in plan["expansions"]:
+            outcome.changes.append({"kind": "StatefulSet", "name": expansion["statefulset"], "action": "expanded"})
+        return [dict(s) for s in live]
+    claims = list_labelled(client, "PersistentVolumeClaim", "v1", namespace, tenant)
+    claim_resource = client.resource("PersistentVolumeClaim", "v1")
+    for expansion in plan["expansions"]:
+        for claim in claims_to_patch(expansion, claims):
+            client.patch(
+                claim_resource,
+                {"spec": {"resources": {"requests": {"storage": claim["size"]}}}},
+                name=claim["name"],
+                namespace=namespace,
+                content_type="application/merge-patch+json",
+            )
+            outcome.writes += 1
+            outcome.changes.append({"kind": "PersistentVolumeClaim", "name": claim["name"], "action": "expanded"})
+    sts_resource = client.resource("StatefulSet", "apps/v1")
+    for name in plan["recreate"]:
+        client.delete(sts_resource, name=name, namespace=namespace, body={"propagationPolicy": "Orphan"})
+        outcome.writes += 1
+    gone = set(plan["recreate"])
+    deadline = time.monotonic() + 60
+    while any(
+        s["metadata"]["name"] in gone for s in list_labelled(client, "StatefulSet", "apps/v1", namespace, tenant)
+    ):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"StatefulSets {sorted(gone)} were not removed within 60s")
+        time.sleep(0.2)
+    return [dict(s) for s in live if s["metadata"]["name"] not in gone]
+
+
+def _remember_if_good(
+    client: Any,
+    request: Request,
+    outcome: Outcome,
+    document: Mapping[str, Any],
+    tenant: Mapping[str, Any],
+    statefulsets: Sequence[Mapping[str, Any]],
+    plan: Plan,
+) -> None:
+    """Record the spec as the last good one (for rollback) once every pool runs it; history.py decides.
+
+    The stored Tenant's spec (CRD defaults included) is recorded, not the manifest: playbook mode and
+    the operator then record the same spec, and a rollback restores exactly what was stored.
+    """
+    stored = tenant["metadata"]
+    applied = {
+        "apiVersion": tenant.get("apiVersion", c.TENANT_API_VERSION),
+        "kind": tenant.get("kind", c.TENANT_KIND),
+        "metadata": {**document["metadata"], **stored},
+        "spec": tenant.get("spec") or document.get("spec") or {},
+        # A pool decommissioned in the status is not expected to run.
+        "status": tenant.get("status") or {},
+    }
+    record = last_good_record(applied, statefulsets, outcome.problems, desired=plan["statefulsets"])
+    if record is None:
+        return
+    name = history_name(str(stored["name"]))
+    existing = get_or_none(client, "ConfigMap", "v1", name, str(stored["namespace"]))
+    configmap = history_configmap(applied, record, existing)
+    if configmap is not None:
+        result = apply_object(client, configmap, existing, request.check_mode)
+        outcome.writes += result.sent
+        outcome.changes.append({"kind": "ConfigMap", "name": name, "action": result.action})
+
+
+def _outdated(document: Mapping[str, Any], tenant: Mapping[str, Any]) -> bool:
+    """Whether the Tenant moved past the generation this run was given (the operator passes it).
+
+    Its status would then claim a generation whose spec this run never applied; the run for the new
+    generation, already on its way, writes the status instead. Playbook mode passes no generation.
+    """
+    given = (document.get("metadata") or {}).get("generation")
+    return given is not None and (tenant.get("metadata") or {}).get("generation") != given
+
+
+def read_facts(client: Any) -> ClusterFacts:
+    """What the configuration checks and volume expansion need to know of the cluster."""
+    return ClusterFacts.from_api(
         list_cluster(client, "StorageClass", "storage.k8s.io/v1"),
         list_cluster(client, "Node", "v1"),
         list_cluster(client, "PriorityClass", "scheduling.k8s.io/v1"),
     )
+
+
+def check_configuration(
+    facts: ClusterFacts, document: Mapping[str, Any], live_statefulsets: Sequence[Mapping[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(problems, warnings) of a valid tenant on this cluster: classes, nodes, priorities (checks.py)."""
     existing = [str(((s.get("metadata") or {}).get("labels") or {}).get(c.LABEL_POOL, "")) for s in live_statefulsets]
     problems, warnings = configuration_problems(parse_tenant(pruned_spec(drop_nulls(dict(document)))), facts, existing)
     return [dict(p) for p in problems], [dict(w) for w in warnings]
@@ -245,9 +341,10 @@ def reconcile(client: Any, request: Request, show_diff: bool = False) -> Outcome
     # Check first, with what is stored: nothing is written for a tenant that is refused.
     if tenant is not None:
         metadata["uid"] = tenant["metadata"]["uid"]
-    plan = plan_tenant(document, live["statefulsets"], (tenant or {}).get("status") or {}, options)
+    facts = read_facts(client)
+    plan = plan_tenant(document, live["statefulsets"], (tenant or {}).get("status") or {}, options, facts)
     if not plan["problems"]:
-        found, outcome.warnings = check_configuration(client, document, live["statefulsets"])
+        found, outcome.warnings = check_configuration(facts, document, live["statefulsets"])
         problems = found + problems
     problems = plan["problems"] + problems
     outcome.problems = problems
@@ -274,9 +371,16 @@ def reconcile(client: Any, request: Request, show_diff: bool = False) -> Outcome
             result = apply_object(client, obj, live_obj, dry_run)
             outcome.writes += result.sent
             _record(outcome, result, show_diff)
-        statefulsets = _roll(client, request, outcome, plan["statefulsets"], statefulsets, show_diff)
+        desired = plan["statefulsets"]
+        if plan["expansions"]:
+            statefulsets = _expand(client, request, outcome, plan, statefulsets)
+            if request.check_mode:
+                desired = [s for s in desired if s["metadata"]["name"] not in plan["recreate"]]
+        statefulsets = _roll(client, request, outcome, desired, statefulsets, show_diff)
+        if tenant is not None and not _outdated(document, tenant):
+            _remember_if_good(client, request, outcome, document, tenant, statefulsets, plan)
 
-    if request.write_status and tenant is not None:
+    if request.write_status and tenant is not None and not _outdated(document, tenant):
         status = tenant.get("status") or {}
         kept = {"lastRun": status["lastRun"]} if "lastRun" in status else {}
         written = write_status(

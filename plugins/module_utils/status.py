@@ -210,7 +210,7 @@ def pool_status(
     return item
 
 
-def _stall(item: Mapping[str, Any], deadline: int, now: datetime | None) -> float | None:
+def _stall(item: Mapping[str, Any], now: datetime | None) -> float | None:
     """Seconds since the pool last made rollout progress, when it is Updating, not held, and has a time."""
     started = parse_time(item.get("lastUpdateTime"))
     if item.get("state") != "Updating" or item.get("held") or started is None or now is None:
@@ -223,7 +223,7 @@ def stalled_rollouts(tenant: Tenant, pools: Sequence[Mapping[str, Any]], now: st
     deadline = rollout_deadline(tenant)
     messages = []
     for item in pools:
-        elapsed = _stall(item, deadline, parse_time(now))
+        elapsed = _stall(item, parse_time(now))
         if elapsed is None or elapsed < deadline:
             continue
         replicas = item.get("replicas") or 0
@@ -248,7 +248,7 @@ def stall_recheck_seconds(tenant: Tenant, status: Mapping[str, Any], now: str) -
     left = [
         deadline - elapsed
         for item in as_list(status.get("pools"))
-        if (elapsed := _stall(as_dict(item), deadline, parse_time(now))) is not None and elapsed < deadline
+        if (elapsed := _stall(as_dict(item), parse_time(now))) is not None and elapsed < deadline
     ]
     return min(left) if left else None
 

@@ -139,3 +139,80 @@ def test_configuration_that_cannot_run_is_refused_before_anything_is_applied(
     assert reason in refused.output
     assert pools(api, namespace) == {}
     assert client.CoreV1Api(api).list_namespaced_persistent_volume_claim(namespace).items == []
+
+
+def storage_class(api: client.ApiClient, name: str, expandable: bool) -> None:
+    kube.apply(
+        api,
+        {
+            "apiVersion": "storage.k8s.io/v1",
+            "kind": "StorageClass",
+            "metadata": {"name": name},
+            "provisioner": "kubernetes.io/host-path",
+            "allowVolumeExpansion": expandable,
+            "volumeBindingMode": "Immediate",
+        },
+    )
+
+
+def claim_sizes(api: client.ApiClient, namespace: str) -> dict[str, str]:
+    return {
+        c.metadata.name: c.spec.resources.requests["storage"]
+        for c in client.CoreV1Api(api).list_namespaced_persistent_volume_claim(namespace).items
+    }
+
+
+def sized(namespace: str, class_name: str, size: str) -> dict[str, Any]:
+    tenant = example_tenant("minimal-dev-tenant.yaml", namespace)
+    tenant["spec"]["pools"][0]["persistence"]["volumeClaimTemplate"] = {
+        "storageClassName": class_name,
+        "accessModes": ["ReadWriteOnce"],
+        "resources": {"requests": {"storage": size}},
+    }
+    return tenant
+
+
+def test_claims_grow_on_a_class_that_allows_it_and_the_pods_stay(
+    api: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    storage_class(api, "it-expandable", expandable=True)
+    tenant = sized(namespace, "it-expandable", "1Gi")
+    assert play(tenant, tmp_path, wait=True, wait_timeout=120).returncode == 0
+    pods = {p.metadata.name: p.metadata.uid for p in client.CoreV1Api(api).list_namespaced_pod(namespace).items}
+    claims_before = {
+        c.metadata.name: c.metadata.uid
+        for c in client.CoreV1Api(api).list_namespaced_persistent_volume_claim(namespace).items
+    }
+
+    grown = sized(namespace, "it-expandable", "2Gi")
+    done = play(grown, tmp_path, wait=True, wait_timeout=120)
+    assert done.returncode == 0, done.output
+    assert set(claim_sizes(api, namespace).values()) == {"2Gi"}
+    sts = next(iter(pools(api, namespace).values()))
+    assert sts.spec.volume_claim_templates[0].spec.resources.requests["storage"] == "2Gi"
+    # The same claims (data kept) and the same pods: the StatefulSet was recreated around them.
+    claims_after = {
+        c.metadata.name: c.metadata.uid
+        for c in client.CoreV1Api(api).list_namespaced_persistent_volume_claim(namespace).items
+    }
+    assert claims_after == claims_before
+    assert {p.metadata.name: p.metadata.uid for p in client.CoreV1Api(api).list_namespaced_pod(namespace).items} == pods
+    assert play(grown, tmp_path).changed == 0
+
+
+@pytest.mark.parametrize(
+    ("class_name", "expandable", "size"), [("it-fixed", False, "2Gi"), ("it-expandable", True, "512Mi")]
+)
+def test_shrinking_or_growing_without_expansion_is_refused_and_nothing_changes(
+    api: client.ApiClient, namespace: str, tmp_path: Path, class_name: str, expandable: bool, size: str
+) -> None:
+    storage_class(api, class_name, expandable=expandable)
+    tenant = sized(namespace, class_name, "1Gi")
+    assert play(tenant, tmp_path, wait=True, wait_timeout=120).returncode == 0
+    before_claims = claim_sizes(api, namespace)
+    before_sts = {n: s.metadata.resource_version for n, s in pools(api, namespace).items()}
+    refused = play(sized(namespace, class_name, size), tmp_path)
+    assert refused.returncode != 0
+    assert "spec.pools[0].persistence" in refused.output
+    assert claim_sizes(api, namespace) == before_claims
+    assert {n: s.metadata.resource_version for n, s in pools(api, namespace).items()} == before_sts

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import json
 import signal
 import time
 import uuid
@@ -284,6 +285,39 @@ def test_a_new_image_rolls_the_pools_one_at_a_time_without_another_spec_change(
     assert done["status"]["observedGeneration"] == generation
 
 
+def test_a_stalled_rollout_is_reported_and_the_rollback_annotation_restores_the_last_good_spec(
+    api: client.ApiClient, namespace: str, operator: OperatorProcess
+) -> None:
+    tenant = small_tenant(namespace, operator.instance, name="rb")
+    tenant["metadata"]["annotations"] = {"operator.rustfs.com/rollout-deadline-seconds": "5"}
+    create(api, tenant)
+    ready = wait_state(api, namespace, "rb", "Ready")
+    # The operator records the spec once every pool runs it (the ConfigMap rb-history).
+    core = client.CoreV1Api(api)
+    recorded = wait_until(
+        lambda: next(
+            (c for c in core.list_namespaced_config_map(namespace).items if c.metadata.name == "rb-history"), None
+        ),
+        what="the last good spec recorded",
+    )
+    assert json.loads(recorded.data["last-good.json"])["generation"] == ready["metadata"]["generation"]
+
+    bad = copy.deepcopy(ready["spec"])
+    bad["scheduler"] = "no-such-scheduler"  # the first replaced pod stays Pending
+    patch_spec(api, namespace, "rb", bad)
+    stalled = wait_state(api, namespace, "rb", "Degraded", timeout=90)
+    assert condition(stalled, "Ready")["reason"] == "RolloutStalled"
+    assert "RolloutStalled" in reasons(api, namespace, "rb")
+
+    tenants(api).patch_namespaced_custom_object(
+        GROUP, VERSION, namespace, PLURAL, "rb", {"metadata": {"annotations": {"operator.rustfs.com/rollback": "1"}}}
+    )
+    restored = wait_state(api, namespace, "rb", "Ready", timeout=120)
+    assert "scheduler" not in restored["spec"]
+    assert restored["metadata"]["annotations"]["operator.rustfs.com/rollback-handled"] == "1"
+    assert {"RollbackStarted", "RollbackApplied"} <= reasons(api, namespace, "rb")
+
+
 def test_bad_spec_is_blocked_without_retries_then_fixed(
     api: client.ApiClient, namespace: str, operator: OperatorProcess
 ) -> None:
@@ -468,7 +502,7 @@ def test_second_replica_stays_passive_and_takes_over(api: client.ApiClient, name
 
 
 def test_shipped_rbac_is_least_privilege() -> None:
-    """No wildcard, no delete of owned kinds (garbage collection does it), never a Secret delete.
+    """No wildcard, no delete of owned kinds but StatefulSets (garbage collection does it), never a Secret delete.
 
     Secret writes exist only for TLS certificates the collection generates and rotates
     ({t}-tls, {t}-tls-ca); user Secrets are never written (the tls role refuses a
@@ -479,6 +513,9 @@ def test_shipped_rbac_is_least_privilege() -> None:
         assert "*" not in rule["verbs"] and "*" not in rule["resources"] and "*" not in rule["apiGroups"]
         if "secrets" in rule["resources"]:
             assert set(rule["verbs"]) <= {"get", "list", "watch", "create", "update", "patch"}
-        if set(rule["resources"]) & {"statefulsets", "services", "serviceaccounts", "roles", "rolebindings"}:
+        if set(rule["resources"]) & {"services", "serviceaccounts", "roles", "rolebindings", "poddisruptionbudgets"}:
             assert "delete" not in rule["verbs"]
+        if "delete" in rule["verbs"] and "statefulsets" in rule["resources"]:
+            # Only for volume expansion (an orphaning delete, pods and claims kept), in a rule of its own.
+            assert rule["resources"] == ["statefulsets"] and rule["verbs"] == ["delete"]
     assert {r for rule in role for r in rule["resources"]} == {"leases"}

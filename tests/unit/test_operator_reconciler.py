@@ -31,6 +31,11 @@ class FakeRunner:
         self.slots = asyncio.Semaphore(2)
         self.outcomes: list[RunOutcome] = []
         self.calls: list[dict[str, Any]] = []
+        self.rollbacks: list[str] = []
+
+    async def rollback(self, namespace: str, name: str, request: str) -> RunOutcome:
+        self.rollbacks.append(request)
+        return self.outcomes.pop(0) if self.outcomes else succeeded([])
 
     async def run(self, tenant: Mapping[str, Any]) -> RunOutcome:
         self.calls.append(dict(tenant))
@@ -42,6 +47,7 @@ class FakeRecorder:
         self.view = view
         self.patches: list[tuple[str, dict[str, Any]]] = []
         self.posted: list[tuple[str, str]] = []
+        self.remembered: list[int] = []
 
     async def patch_status(self, tenant: Mapping[str, Any], fields: Mapping[str, Any], reason: str) -> Any:
         current = copy.deepcopy(self.view.tenant(KEY))
@@ -56,6 +62,10 @@ class FakeRecorder:
 
     async def events(self, tenant: Mapping[str, Any], events: list[Any]) -> None:
         self.posted.extend((e["reason"], e["message"]) for e in events)
+
+    async def remember(self, tenant: Mapping[str, Any], statefulsets: Any) -> bool:
+        self.remembered.append(int(tenant["metadata"]["generation"]))
+        return True
 
 
 def succeeded(changed: list[dict[str, str]], blocked: bool = False, status: Any = None) -> RunOutcome:
@@ -391,3 +401,59 @@ def test_a_held_pool_is_released_only_when_no_pool_is_rolling():
     # The same situation gives the same fingerprint (one run per turn), a new revision a new one.
     assert next_rollout_turn([_pool("a"), _pool("b", held=2)]) == turn
     assert next_rollout_turn([_pool("a", revision="r3"), _pool("b", held=2)]) != turn
+
+
+def test_a_spec_that_finished_rolling_after_its_run_is_recorded_without_another_run(world: World) -> None:
+    """The last good spec (for rollback): pods still rolling when the run ended are recorded once ready."""
+    world.runner.outcomes.append(succeeded([], status={"currentState": "Reconciling"}))
+    world.check()
+    world.now += 1
+    world.show_children(ready=1)
+    world.check()  # baseline taken, still not ready
+    world.now += 11
+    world.check()
+    assert world.runs() == 1
+    world.show_children(ready=2)
+    world.check()  # the status turns Ready ...
+    world.check()  # ... which the next check sees: the spec is recorded, no playbook runs
+    assert (world.runs(), world.recorder.remembered) == (1, [1])
+    world.show_children(ready=1)
+    world.check()
+    world.show_children(ready=2)
+    world.check()
+    world.check()
+    assert (world.runs(), world.recorder.remembered) == (1, [1])  # once per generation
+
+
+def test_a_rollback_request_runs_the_rollback_playbook_once_even_when_it_fails(world: World) -> None:
+    world.settle()
+    world.tenant = copy.deepcopy(world.view.tenant(KEY))
+    world.tenant["metadata"]["annotations"] = {"operator.rustfs.com/rollback": "1"}
+    world.view.put_tenant(world.tenant)
+    world.runner.outcomes.append(failed())
+    world.check()
+    world.check()
+    assert world.runner.rollbacks == ["1"]
+    assert ("RollbackFailed", "Apply the pools: 500 Internal Server Error") in world.recorder.posted
+    world.tenant["metadata"]["annotations"] = {"operator.rustfs.com/rollback": "2"}
+    world.view.put_tenant(world.tenant)
+    world.check()
+    assert world.runner.rollbacks == ["1", "2"]
+
+
+def test_a_rolling_pool_is_checked_again_at_its_rollout_deadline(world: World) -> None:
+    from rustfs_operator import reconciler
+
+    world.settle()
+    world.check()
+    world.tenant = copy.deepcopy(world.view.tenant(KEY))
+    world.tenant["metadata"]["annotations"] = {"operator.rustfs.com/rollout-deadline-seconds": "30"}
+    world.view.put_tenant(world.tenant)
+    stamp = reconciler.now()
+    world.tenant["status"] = {
+        "pools": [{"name": "p", "state": "Updating", "lastUpdateTime": stamp}],
+        "conditions": [],
+    }
+    world.view.put_tenant(world.tenant)
+    delay = world.reconciler._stall_recheck(KEY)
+    assert delay is not None and 25 <= delay <= 30

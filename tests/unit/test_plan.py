@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import copy
 
-from ansible_collections.rustfs.operator.plugins.module_utils.plan import plan_tenant
+from ansible_collections.rustfs.operator.plugins.module_utils.checks import ClusterFacts
+from ansible_collections.rustfs.operator.plugins.module_utils.plan import claims_to_patch, plan_tenant
 from ansible_collections.rustfs.operator.plugins.module_utils.render import RenderOptions
 
 UID = "5f1e8d7c-0000-4000-8000-000000000002"
@@ -51,6 +52,8 @@ def test_plan_of_an_invalid_tenant_applies_nothing(eng):
         "problems": [
             {"field": "spec.pools[0].servers", "message": "servers must be greater than 0", "reason": "InvalidPoolSpec"}
         ],
+        "expansions": [],
+        "recreate": [],
     }
     assert plan_tenant("not a tenant")["problems"][0]["field"] == "<document>"
 
@@ -126,3 +129,99 @@ def test_plan_does_not_modify_its_inputs(eng):
     plan = plan_tenant(doc, live, status)
     plan["statefulsets"][0]["spec"]["replicas"] = 99
     assert (doc, live, status) == before
+
+
+# --- volume expansion: what to patch and recreate (issue 7) ---------------------------------------
+
+
+def expandable(name="fast"):
+    return ClusterFacts.from_api(storage_classes=[{"metadata": {"name": name}, "allowVolumeExpansion": True}])
+
+
+def sized(eng, size, servers=2, volumes=2, name="a"):
+    claim = {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}}, "storageClassName": "fast"}
+    return eng.pool(name, servers, volumes, persistence={"volumeClaimTemplate": claim})
+
+
+def pvc(name, size, pool="a", tenant="t"):
+    return {
+        "metadata": {"name": name, "labels": {"rustfs.tenant": tenant, "rustfs.pool": pool}},
+        "spec": {"resources": {"requests": {"storage": size}}},
+    }
+
+
+def test_a_larger_claim_is_planned_as_an_expansion_and_a_recreate(eng):
+    live = plan_tenant(eng.tenant("t", "ns", pools=[sized(eng, "10Gi"), sized(eng, "10Gi", name="b")]))["statefulsets"]
+    new = eng.tenant("t", "ns", pools=[sized(eng, "20Gi"), sized(eng, "10Gi", name="b")])
+    plan = plan_tenant(new, live, {}, None, expandable())
+    assert plan["problems"] == []
+    assert plan["expansions"] == [
+        {
+            "pool": "a",
+            "statefulset": "t-a",
+            "claims": [{"template": "vol-0", "size": "20Gi"}, {"template": "vol-1", "size": "20Gi"}],
+        }
+    ]
+    assert plan["recreate"] == ["t-a"]
+    # The StatefulSet to apply carries the new claim templates.
+    templates = plan["statefulsets"][0]["spec"]["volumeClaimTemplates"]
+    assert {t["spec"]["resources"]["requests"]["storage"] for t in templates} == {"20Gi"}
+
+
+def test_without_facts_a_larger_claim_is_refused_and_nothing_planned(eng):
+    live = plan_tenant(eng.tenant("t", "ns", pools=[sized(eng, "10Gi")]))["statefulsets"]
+    plan = plan_tenant(eng.tenant("t", "ns", pools=[sized(eng, "20Gi")]), live)
+    assert {p["reason"] for p in plan["problems"]} == {"StatefulSetUpdateValidationFailed"}
+    assert (plan["expansions"], plan["recreate"]) == ([], [])
+
+
+def test_no_expansion_is_planned_while_anything_is_refused(eng):
+    live = plan_tenant(eng.tenant("t", "ns", pools=[sized(eng, "10Gi"), sized(eng, "10Gi", name="b")]))["statefulsets"]
+    # Pool a may grow, but pool b changes servers: the whole plan is refused.
+    new = eng.tenant("t", "ns", pools=[sized(eng, "20Gi"), sized(eng, "10Gi", servers=3, name="b")])
+    plan = plan_tenant(new, live, {}, None, expandable())
+    assert [p["reason"] for p in plan["problems"]] == ["StatefulSetUpdateValidationFailed"]
+    assert (plan["expansions"], plan["recreate"]) == ([], [])
+
+
+def test_claims_to_patch_picks_the_pools_claims_below_the_new_size(eng):
+    item = {"pool": "a", "statefulset": "t-a", "claims": [{"template": "vol-0", "size": "20Gi"}]}
+    claims = [
+        pvc("vol-0-t-a-1", "10Gi"),
+        pvc("vol-0-t-a-0", "10240Mi"),
+        pvc("vol-0-t-a-2", "20Gi"),  # patched already by a run that stopped half-way
+        pvc("vol-0-t-a-3", "21Gi"),  # larger already: never made smaller
+        pvc("vol-1-t-a-0", "10Gi"),  # another template
+        pvc("vol-0-t-a-x-0", "10Gi", pool="a-x"),  # pool a-x, whose names share the prefix
+        pvc("vol-0-t-a-x-1", "10Gi"),  # mislabelled, but not named <template>-<sts>-<ordinal>
+        pvc("vol-0-t-a-4", "10Gi", pool="b"),  # named like ours, labelled for another pool
+        pvc("vol-0-t-a-5", "lots"),  # not a quantity: patched to the size
+        {"metadata": {"name": "vol-0-t-a-6", "labels": {"rustfs.pool": "a"}}},  # no request at all
+    ]
+    assert claims_to_patch(item, claims) == [
+        {"name": "vol-0-t-a-0", "size": "20Gi", "from": "10240Mi"},
+        {"name": "vol-0-t-a-1", "size": "20Gi", "from": "10Gi"},
+        {"name": "vol-0-t-a-5", "size": "20Gi", "from": "lots"},
+        {"name": "vol-0-t-a-6", "size": "20Gi", "from": "None"},
+    ]
+
+
+def test_an_invalid_rollout_deadline_is_a_problem(eng):
+    doc = eng.tenant("t", "ns", annotations={"operator.rustfs.com/rollout-deadline-seconds": "ten minutes"})
+    plan = plan_tenant(doc)
+    assert [(p["field"], p["reason"]) for p in plan["problems"]] == [
+        ("metadata.annotations[operator.rustfs.com/rollout-deadline-seconds]", "InvalidSpec")
+    ]
+    ok = eng.tenant("t", "ns", annotations={"operator.rustfs.com/rollout-deadline-seconds": "1800"})
+    assert plan_tenant(ok)["problems"] == []
+
+
+def test_the_plan_filter_takes_storage_classes(eng):
+    from ansible_collections.rustfs.operator.plugins.filter.tenant_plan import tenant_plan
+
+    live = plan_tenant(eng.tenant("t", "ns", pools=[sized(eng, "10Gi")]))["statefulsets"]
+    new = eng.tenant("t", "ns", pools=[sized(eng, "20Gi")])
+    classes = [{"metadata": {"name": "fast"}, "allowVolumeExpansion": True}]
+    assert tenant_plan(new, live, storage_classes=classes)["recreate"] == ["t-a"]
+    assert tenant_plan(new, live)["recreate"] == []
+    assert tenant_plan(new, live)["problems"]

@@ -10,8 +10,9 @@ import copy
 
 import pytest
 
+from ansible_collections.rustfs.operator.plugins.module_utils.checks import ClusterFacts
 from ansible_collections.rustfs.operator.plugins.module_utils.model import parse_tenant
-from ansible_collections.rustfs.operator.plugins.module_utils.safety import check_changes
+from ansible_collections.rustfs.operator.plugins.module_utils.safety import check_changes, expansions
 
 GROW = "add a new pool"
 UPDATE_BLOCKED = ("StatefulSetUpdateValidationFailed", "WorkloadsReady", "StatefulSetUpdateBlocked")
@@ -390,3 +391,158 @@ def test_every_update_refusal_says_how_to_grow(eng, check):
         assert refusals, new
         for refusal in refusals:
             assert "add" in refusal["message"] and "new pool" in refusal["message"], refusal
+
+
+# --- volume expansion (issue 7) -------------------------------------------------------------------
+
+SIZE_FIELD = "spec.pools[0].persistence.volumeClaimTemplate.resources.requests.storage"
+
+
+def storage_class(name, expandable, default=False):
+    item = {"metadata": {"name": name, "creationTimestamp": "2025-01-01T00:00:00Z"}}
+    if expandable is not None:
+        item["allowVolumeExpansion"] = expandable
+    if default:
+        item["metadata"]["annotations"] = {"storageclass.kubernetes.io/is-default-class": "true"}
+    return item
+
+
+def facts(*classes):
+    return ClusterFacts.from_api(storage_classes=list(classes))
+
+
+@pytest.fixture()
+def grow(eng):
+    """(refusals, expansions) of growing pool a's claims from OLD to NEW on class NAME, given FACTS."""
+
+    def run(old_size, new_size, cluster, class_name="fast", volumes=2, **spec):
+        old = eng.tenant(
+            pools=[
+                eng.pool(
+                    "a", 2, volumes, persistence={"volumeClaimTemplate": claim(old_size, storage_class=class_name)}
+                )
+            ],
+            **spec,
+        )
+        new = eng.tenant(
+            pools=[
+                eng.pool(
+                    "a", 2, volumes, persistence={"volumeClaimTemplate": claim(new_size, storage_class=class_name)}
+                )
+            ],
+            **spec,
+        )
+        desired = eng.statefulsets(eng.render(new))
+        live = eng.statefulsets(eng.render(old))
+        tenant = parse_tenant(copy.deepcopy(new))
+        return check_changes(tenant, desired, live, None, cluster), expansions(tenant, desired, live)
+
+    return run
+
+
+def test_growth_on_an_expandable_class_is_allowed(grow):
+    refusals, growing = grow("10Gi", "20Gi", facts(storage_class("fast", True)))
+    assert refusals == []
+    assert growing == [
+        {
+            "pool": "a",
+            "statefulset": "demo-a",
+            "claims": [{"template": "vol-0", "size": "20Gi"}, {"template": "vol-1", "size": "20Gi"}],
+        }
+    ]
+
+
+def test_growth_compares_numerically(grow):
+    assert grow("1Gi", "1025Mi", facts(storage_class("fast", True)))[0] == []
+    # The same size written differently is no expansion.
+    assert grow("1Gi", "1024Mi", facts(storage_class("fast", True))) == ([], [])
+
+
+def test_growth_on_the_default_class_follows_the_default(grow):
+    refusals, _ = grow("10Gi", "20Gi", facts(storage_class("std", True, default=True)), class_name=None)
+    assert refusals == []
+    refusals, _ = grow("10Gi", "20Gi", facts(storage_class("std", False, default=True)), class_name=None)
+    assert [r["reason"] for r in refusals] == ["VolumeExpansionNotSupported"] * 2
+    assert "the default StorageClass std does not allow volume expansion" in refusals[0]["message"]
+
+
+@pytest.mark.parametrize("expandable", [False, None])
+def test_growth_on_a_class_without_expansion_is_refused(grow, expandable):
+    refusals, _ = grow("10Gi", "20Gi", facts(storage_class("fast", expandable)), volumes=1)
+    assert kinds(refusals) == [
+        (SIZE_FIELD, "VolumeExpansionNotSupported", "WorkloadsReady", "StatefulSetUpdateBlocked")
+    ]
+    message = refusals[0]["message"]
+    assert "StorageClass fast does not allow volume expansion" in message
+    assert "set the size back to 10Gi" in message and GROW in message
+
+
+def test_growth_of_claims_without_a_class_is_refused(grow):
+    refusals, _ = grow("10Gi", "20Gi", facts(storage_class("fast", True)), class_name="", volumes=1)
+    assert [r["reason"] for r in refusals] == ["VolumeExpansionNotSupported"]
+    assert "no StorageClass (pre-bound volumes)" in refusals[0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("cluster", "class_name", "said"),
+    [
+        (None, "fast", "the StorageClasses could not be read"),
+        (ClusterFacts(), "fast", "the StorageClasses could not be read"),
+        (facts(storage_class("slow", True)), "fast", "StorageClass fast does not exist"),
+        (facts(storage_class("slow", True)), None, "the cluster has no default StorageClass"),
+    ],
+)
+def test_growth_that_cannot_be_checked_is_refused_saying_so(grow, cluster, class_name, said):
+    refusals, _ = grow("10Gi", "20Gi", cluster, class_name=class_name, volumes=1)
+    assert kinds(refusals) == [(SIZE_FIELD, *UPDATE_BLOCKED)]
+    assert said in refusals[0]["message"]
+    assert "cannot be checked" in refusals[0]["message"] and "set the size back to 10Gi" in refusals[0]["message"]
+
+
+def test_shrinking_stays_refused_even_when_expansion_is_allowed(grow):
+    refusals, growing = grow("20Gi", "10Gi", facts(storage_class("fast", True)), volumes=1)
+    assert kinds(refusals) == [(SIZE_FIELD, *UPDATE_BLOCKED)]
+    assert refusals[0]["message"] == (
+        "pool a claims 20Gi per volume (vol-0); set the size back to 20Gi. To add capacity, add a new pool instead."
+    )
+    assert growing == []
+
+
+def test_growth_with_a_class_change_is_refused_as_both(eng):
+    old = eng.tenant(pools=[eng.pool("a", 2, 1, persistence={"volumeClaimTemplate": claim("10Gi", storage_class="s")})])
+    new = eng.tenant(pools=[eng.pool("a", 2, 1, persistence={"volumeClaimTemplate": claim("20Gi", storage_class="t")})])
+    desired, live = eng.statefulsets(eng.render(new)), eng.statefulsets(eng.render(old))
+    cluster = facts(storage_class("s", True), storage_class("t", True))
+    refusals = check_changes(parse_tenant(new), desired, live, None, cluster)
+    assert [r["field"].rsplit(".", 1)[1] for r in refusals] == ["storage", "storageClassName"]
+
+
+def test_logs_claims_grow_on_their_own_class(eng):
+    def tenant(size, storage="logclass"):
+        return eng.tenant(
+            pools=[eng.pool("a", 2, 1)], logging={"mode": "persistent", "storageSize": size, "storageClass": storage}
+        )
+
+    desired, live = eng.statefulsets(eng.render(tenant("8Gi"))), eng.statefulsets(eng.render(tenant("5Gi")))
+    allowed = facts(storage_class("logclass", True), storage_class("std", False, default=True))
+    assert check_changes(parse_tenant(tenant("8Gi")), desired, live, None, allowed) == []
+    assert expansions(parse_tenant(tenant("8Gi")), desired, live) == [
+        {"pool": "a", "statefulset": "demo-a", "claims": [{"template": "logs", "size": "8Gi"}]}
+    ]
+    refused = facts(storage_class("logclass", False))
+    refusals = check_changes(parse_tenant(tenant("8Gi")), desired, live, None, refused)
+    assert kinds(refusals) == [
+        ("spec.logging.storageSize", "VolumeExpansionNotSupported", "WorkloadsReady", "StatefulSetUpdateBlocked")
+    ]
+
+
+def test_expansions_skip_new_pools_and_unchanged_ones(eng):
+    old = eng.tenant(pools=[eng.pool("a", 2, 1), eng.pool("b", 2, 1)])
+    bigger = {"volumeClaimTemplate": claim("20Gi")}
+    new = eng.tenant(
+        pools=[eng.pool("a", 2, 1), eng.pool("b", 2, 1, persistence=bigger), eng.pool("c", 2, 1, persistence=bigger)]
+    )
+    desired, live = eng.statefulsets(eng.render(new)), eng.statefulsets(eng.render(old))
+    assert expansions(parse_tenant(new), desired, live) == [
+        {"pool": "b", "statefulset": "demo-b", "claims": [{"template": "vol-0", "size": "20Gi"}]}
+    ]

@@ -11,6 +11,9 @@ from ansible_collections.rustfs.operator.plugins.module_utils.status import (
     current_state,
     pool_state,
     pool_status,
+    rollout_deadline,
+    rollout_deadline_errors,
+    stall_recheck_seconds,
     tenant_status,
 )
 
@@ -507,3 +510,172 @@ def test_a_new_pool_with_pods_not_ready_is_starting_not_degraded(eng):
     status = tenant_status(tenant(eng), [sts(replicas=2, ready=0)], [], None, T0)
     assert status["currentState"] == "Reconciling"
     assert by_type(status)["Ready"]["reason"] == "PodsNotReady"
+
+
+# --- held pools and stalled rollouts (issue 7) ----------------------------------------------------
+
+DEADLINE = "operator.rustfs.com/rollout-deadline-seconds"
+
+
+def held_sts(pool="p", replicas=2, **fields):
+    statefulset = sts(pool, replicas=replicas, **fields)
+    statefulset["spec"]["updateStrategy"] = {"type": "RollingUpdate", "rollingUpdate": {"partition": replicas}}
+    return statefulset
+
+
+def annotated(eng, value, pools=None):
+    doc = eng.tenant("demo", "ns", pools=pools or [eng.pool("p", 2, 2)], annotations={DEADLINE: value})
+    doc["metadata"]["generation"] = 1
+    return parse_tenant(doc)
+
+
+def rolling(**fields):
+    """Pool p half-way through a rollout: 1 of 2 pods updated."""
+    return sts(updated=1, current=1, revisions=("rev-1", "rev-2"), **fields)
+
+
+def test_a_held_pool_says_so(eng):
+    item = pool_status(tenant(eng), "p", held_sts(revisions=("r1", "r2")), {}, T0)
+    assert item["held"] is True
+    assert item["state"] == "Updating"
+    assert "held" not in pool_status(tenant(eng), "p", sts(), {}, T0)
+    released = sts()
+    released["spec"]["updateStrategy"] = {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}}
+    assert "held" not in pool_status(tenant(eng), "p", released, {}, T0)
+
+
+def test_an_updating_pool_keeps_its_time_only_while_it_makes_no_progress(eng):
+    first = pool_status(tenant(eng), "p", rolling(), {}, T0)
+    assert pool_status(tenant(eng), "p", rolling(), first, T1)["lastUpdateTime"] == T0
+    progressed = pool_status(tenant(eng), "p", rolling(ready=1), first, T1)
+    assert progressed["lastUpdateTime"] == T1
+    # Released from a hold: the clock starts again.
+    waiting = pool_status(tenant(eng), "p", held_sts(revisions=("rev-1", "rev-2")), {}, T0)
+    released = pool_status(tenant(eng), "p", sts(revisions=("rev-1", "rev-2")), waiting, T1)
+    assert released["lastUpdateTime"] == T1
+
+
+def test_the_rollout_message_names_the_pools_waiting_for_their_turn(eng):
+    doc = tenant(eng, pools=[eng.pool("a"), eng.pool("b"), eng.pool("c")])
+    status = tenant_status(
+        doc, [sts("a", revisions=("r1", "r2")), held_sts("b", revisions=("r1", "r2")), sts("c")], [], None, T0
+    )
+    assert by_type(status)["Ready"]["message"] == "rolling out pools: a (waiting for their turn: b)"
+    # Only held pools left (the rolling one just completed, the next not released yet).
+    status = tenant_status(doc, [sts("a"), held_sts("b", revisions=("r1", "r2")), sts("c")], [], None, T0)
+    assert by_type(status)["Ready"]["message"] == "rolling out pools: b"
+
+
+def stalled_status(eng, doc=None, now="2025-01-01T00:10:00Z", statefulset=None):
+    doc = doc or tenant(eng)
+    first = tenant_status(doc, [statefulset or rolling()], [], None, T0)
+    return tenant_status(doc, [statefulset or rolling()], [], first, now)
+
+
+def test_a_rollout_without_progress_past_the_deadline_is_stalled(eng):
+    status = stalled_status(eng)  # 10 minutes = the default deadline
+    assert status["currentState"] == "Degraded"
+    assert summary(status)[:3] == [
+        ("Ready", "False", "RolloutStalled"),
+        ("Reconciling", "False", "RolloutStalled"),
+        ("Degraded", "True", "RolloutStalled"),
+    ]
+    conditions = by_type(status)
+    assert (conditions["WorkloadsReady"]["status"], conditions["WorkloadsReady"]["reason"]) == (
+        "False",
+        "RolloutStalled",
+    )
+    assert conditions["PoolsReady"]["status"] == "True"
+    message = conditions["Ready"]["message"]
+    assert message.startswith("pool p (StatefulSet demo-p) made no rollout progress for 10m (deadline 600s")
+    assert "1/2 pods updated, 2/2 ready" in message
+    assert "kubectl -n ns get pods -l rustfs.tenant=demo,rustfs.pool=p" in message
+    assert "describe pod" in message
+    assert status["pools"][0]["lastUpdateTime"] == T0
+
+
+def test_a_rollout_within_the_deadline_is_in_progress(eng):
+    status = stalled_status(eng, now="2025-01-01T00:09:59Z")
+    assert status["currentState"] == "Reconciling"
+    assert by_type(status)["Ready"]["reason"] == "RolloutInProgress"
+
+
+def test_the_deadline_annotation_sets_the_deadline(eng):
+    assert stalled_status(eng, annotated(eng, "1800"))["currentState"] == "Reconciling"
+    status = stalled_status(eng, annotated(eng, "60"), now="2025-01-01T01:02:03Z")
+    assert "made no rollout progress for 1h2m (deadline 60s" in by_type(status)["Ready"]["message"]
+    status = stalled_status(eng, annotated(eng, "60"), now="2025-01-01T00:01:30Z")
+    assert "for 1m30s (deadline 60s" in by_type(status)["Ready"]["message"]
+    status = stalled_status(eng, annotated(eng, "1"), now="2025-01-01T00:00:05Z")
+    assert "for 5s (deadline 1s" in by_type(status)["Ready"]["message"]
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "abc", "1.5", "", " ", "99999999999"])
+def test_an_invalid_deadline_is_an_error_and_the_default_applies(eng, value):
+    doc = annotated(eng, value)
+    assert [(e["field"], e["reason"]) for e in rollout_deadline_errors(doc)] == [
+        (f"metadata.annotations[{DEADLINE}]", "InvalidSpec")
+    ]
+    assert rollout_deadline(doc) == 600
+
+
+def test_deadline_values(eng):
+    assert rollout_deadline(tenant(eng)) == 600
+    assert rollout_deadline_errors(tenant(eng)) == []
+    assert rollout_deadline(annotated(eng, "42")) == 42
+    assert rollout_deadline(annotated(eng, " 42 ")) == 42
+
+
+def test_a_held_pool_is_waiting_not_stalled(eng):
+    status = stalled_status(eng, statefulset=held_sts(revisions=("rev-1", "rev-2")))
+    assert status["currentState"] == "Reconciling"
+    assert by_type(status)["Ready"]["reason"] == "RolloutInProgress"
+
+
+def test_a_pool_without_a_readable_time_is_not_timed(eng):
+    doc = tenant(eng)
+    previous = {"pools": [{**pool_status(doc, "p", rolling(), {}, T0), "lastUpdateTime": "yesterday"}]}
+    status = tenant_status(doc, [rolling()], [], previous, T2)
+    assert by_type(status)["Ready"]["reason"] == "RolloutInProgress"
+    # A time without a zone is not one we wrote: not timed either.
+    previous["pools"][0]["lastUpdateTime"] = "2025-01-01T00:00:00"
+    assert by_type(tenant_status(doc, [rolling()], [], previous, T2))["Ready"]["reason"] == "RolloutInProgress"
+    # Nor with a `now` that is not a time.
+    assert by_type(stalled_status(eng, now="later"))["Ready"]["reason"] == "RolloutInProgress"
+
+
+def test_problems_win_over_a_stalled_rollout(eng):
+    doc = tenant(eng)
+    first = tenant_status(doc, [rolling()], [], None, T0)
+    status = tenant_status(doc, [rolling()], [problem("CredentialSecretNotFound")], first, T2)
+    assert status["currentState"] == "Blocked"
+
+
+def test_every_stalled_pool_is_named(eng):
+    doc = tenant(eng, pools=[eng.pool("a"), eng.pool("b")])
+    live = [sts("a", updated=0, revisions=("r1", "r2")), sts("b", updated=0, revisions=("r1", "r2"))]
+    status = tenant_status(doc, live, [], tenant_status(doc, live, [], None, T0), T2)
+    message = by_type(status)["Ready"]["message"]
+    assert "pool a (StatefulSet demo-a)" in message and "; pool b (StatefulSet demo-b)" in message
+
+
+def test_a_stalled_rollout_that_moves_again_is_in_progress(eng):
+    doc = tenant(eng)
+    stalled = stalled_status(eng)
+    moving = tenant_status(doc, [rolling(ready=1)], [], stalled, "2025-01-01T00:11:00Z")
+    assert moving["currentState"] == "Reconciling"
+    assert moving["pools"][0]["lastUpdateTime"] == "2025-01-01T00:11:00Z"
+
+
+def test_stall_recheck_seconds(eng):
+    doc = tenant(eng)
+    status = tenant_status(doc, [rolling()], [], None, T0)
+    assert stall_recheck_seconds(doc, status, T1) == 300
+    assert stall_recheck_seconds(doc, status, T2) is None  # stalled already: reported
+    assert stall_recheck_seconds(doc, tenant_status(doc, [sts()], [], None, T0), T1) is None
+    waiting = tenant_status(doc, [held_sts(revisions=("r1", "r2"))], [], None, T0)
+    assert stall_recheck_seconds(doc, waiting, T1) is None
+    two = tenant(eng, pools=[eng.pool("a"), eng.pool("p")])
+    both = tenant_status(two, [sts("a", updated=0, revisions=("r1", "r2")), rolling()], [], None, T0)
+    both["pools"][0]["lastUpdateTime"] = "2024-12-31T23:58:00Z"
+    assert stall_recheck_seconds(two, both, T1) == 180
