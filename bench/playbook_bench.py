@@ -71,6 +71,9 @@ def main() -> None:
             work = Path(tmp)
             run("rustfs.operator.install_crds", {}, work)
             runs.append(("create", *run("rustfs.operator.tenant", {"tenant": tenant(namespace, "info")}, work)))
+            # Let the pods come up, so the reruns below have truly nothing to do (no status to move).
+            runs.append(("wait for Ready", *run(
+                "rustfs.operator.tenant", {"tenant": tenant(namespace, "info"), "wait": True}, work)))
             for index in range(3):
                 runs.append((f"no-op rerun {index + 1}",
                              *run("rustfs.operator.tenant", {"tenant": tenant(namespace, "info")}, work)))
