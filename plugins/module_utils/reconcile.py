@@ -24,6 +24,7 @@ from typing import Any
 
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
 from ansible_collections.rustfs.operator.plugins.module_utils.checks import ClusterFacts, configuration_problems
+from ansible_collections.rustfs.operator.plugins.module_utils.errors import field_error
 from ansible_collections.rustfs.operator.plugins.module_utils.history import (
     history_configmap,
     history_name,
@@ -290,6 +291,37 @@ def _outdated(document: Mapping[str, Any], tenant: Mapping[str, Any]) -> bool:
     return given is not None and (tenant.get("metadata") or {}).get("generation") != given
 
 
+def foreign_statefulsets(
+    client: Any, desired: Sequence[Mapping[str, Any]], live: Sequence[Mapping[str, Any]], tenant: str
+) -> list[dict[str, Any]]:
+    """Refusals for StatefulSets that have a pool's name but not the tenant's label (hand-written ones).
+
+    The tenant's StatefulSets are found by label; one of the same name without it would otherwise be
+    overwritten by the apply, which the API server refuses half-way (its selector and claim templates
+    are immutable). Refused before any write, with what to do (docs/migration.md).
+    """
+    known = {str(s["metadata"]["name"]) for s in live}
+    problems: list[dict[str, Any]] = []
+    for index, statefulset in enumerate(desired):
+        name = str(statefulset["metadata"]["name"])
+        if name in known or read(client, statefulset) is None:
+            continue
+        problems.append(
+            {
+                **field_error(
+                    f"spec.pools[{index}]",
+                    f"StatefulSet {name} exists but is not labelled {c.LABEL_TENANT}={tenant}: it was not created "
+                    "for this tenant. To adopt it, give it the labels and selector the tenant renders (see "
+                    "docs/migration.md); otherwise rename the pool or delete it with --cascade=orphan.",
+                    "StatefulSetUpdateValidationFailed",
+                ),
+                "condition": "WorkloadsReady",
+                "event": "StatefulSetUpdateBlocked",
+            }
+        )
+    return problems
+
+
 def read_facts(client: Any) -> ClusterFacts:
     """What the configuration checks and volume expansion need to know of the cluster."""
     return ClusterFacts.from_api(
@@ -345,7 +377,7 @@ def reconcile(client: Any, request: Request, show_diff: bool = False) -> Outcome
     plan = plan_tenant(document, live["statefulsets"], (tenant or {}).get("status") or {}, options, facts)
     if not plan["problems"]:
         found, outcome.warnings = check_configuration(facts, document, live["statefulsets"])
-        problems = found + problems
+        problems = found + foreign_statefulsets(client, plan["statefulsets"], live["statefulsets"], name) + problems
     problems = plan["problems"] + problems
     outcome.problems = problems
 

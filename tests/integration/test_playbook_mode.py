@@ -433,3 +433,37 @@ def test_reconcile_playbook_reports_a_result_and_does_not_fail_when_blocked(
     assert status["currentState"] == "Blocked"
     credentials = next(c for c in status["conditions"] if c["type"] == "CredentialsReady")
     assert (credentials["status"], credentials["reason"]) == ("False", "CredentialSecretNotFound")
+
+
+def test_a_hand_written_statefulset_with_a_pool_name_is_refused_not_overwritten(
+    api: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    tenant = example_tenant("minimal-dev-tenant.yaml", namespace)
+    name = f"{tenant['metadata']['name']}-{tenant['spec']['pools'][0]['name']}"
+    labels = {"app": "hand-written"}
+    kube.apply(
+        api,
+        {
+            "apiVersion": "apps/v1",
+            "kind": "StatefulSet",
+            "metadata": {"name": name, "namespace": namespace, "labels": labels},
+            "spec": {
+                "replicas": 1,
+                "serviceName": "hand-written",
+                "selector": {"matchLabels": labels},
+                "template": {
+                    "metadata": {"labels": labels},
+                    "spec": {"containers": [{"name": "rustfs", "image": "rustfs/rustfs:1.0.0-beta.10"}]},
+                },
+            },
+        },
+    )
+    before = statefulsets(api, namespace)[name].metadata
+    refused = tenant_play(tenant, tmp_path)
+    assert refused.returncode != 0
+    assert f"StatefulSet {name} exists but is not labelled rustfs.tenant=" in refused.output
+    assert "StatefulSetUpdateValidationFailed" in refused.output
+    after = statefulsets(api, namespace)[name].metadata  # its controller may move the status, nothing else
+    assert (after.generation, after.labels) == (before.generation, before.labels)
+    assert "rustfs-operator" not in {entry.manager for entry in after.managed_fields}
+    assert [s.metadata.name for s in client.CoreV1Api(api).list_namespaced_service(namespace).items] == []
