@@ -20,9 +20,10 @@ restarted operator trusts instead of re-running unchanged tenants.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -241,15 +242,31 @@ class Reconciler:
         except (KeyError, TypeError, ValueError):
             return None
 
+    @contextlib.asynccontextmanager
+    async def _slot(self) -> AsyncIterator[None]:
+        """A place in the runner's bounded pool; the time spent waiting for it is counted."""
+        self.metrics.waiting.inc()
+        try:
+            await self.runner.slots.acquire()
+        finally:
+            self.metrics.waiting.dec()
+        try:
+            yield
+        finally:
+            self.runner.slots.release()
+
+    async def _in_flight(self, run: Awaitable[RunOutcome]) -> RunOutcome:
+        self.metrics.in_flight.inc()
+        try:
+            return await run
+        finally:
+            self.metrics.in_flight.dec()
+
     async def _rollback(self, key: Key, tenant: Mapping[str, Any], request: str) -> float | None:
         """Run rustfs.operator.rollback once for REQUEST; a failure is reported, not retried."""
         await self.recorder.event(tenant, "Normal", "RollbackStarted", f"rolling back (request {request[:100]})")
-        async with self.runner.slots:
-            self.metrics.in_flight.inc()
-            try:
-                outcome = await self.runner.rollback(key[0], key[1], request)
-            finally:
-                self.metrics.in_flight.dec()
+        async with self._slot():
+            outcome = await self._in_flight(self.runner.rollback(key[0], key[1], request))
         result = "succeeded" if outcome.ok else outcome.status
         self.metrics.reconciles.labels(f"rollback-{result}").inc()
         log = logger.info if outcome.ok else logger.warning
@@ -334,12 +351,7 @@ class Reconciler:
                 tenant, "Normal", "ReconcileStarted", f"reconciling generation {generation} ({reason})"
             )
 
-        self.metrics.waiting.inc()
-        try:
-            await self.runner.slots.acquire()
-        finally:
-            self.metrics.waiting.dec()
-        try:
+        async with self._slot():
             # Inputs may have moved while waiting for a slot: run with the latest.
             fresh = self.view.tenant(key)
             if fresh is None or mem.deleting or (fresh.get("metadata") or {}).get("deletionTimestamp"):
@@ -349,13 +361,7 @@ class Reconciler:
                 inputs, self.view.secret_versions(key), self.settings_fingerprint, tls_epoch(inputs, time.time())
             )
             started, started_at = now(), self.clock()
-            self.metrics.in_flight.inc()
-            try:
-                outcome = await self.runner.run(inputs)
-            finally:
-                self.metrics.in_flight.dec()
-        finally:
-            self.runner.slots.release()
+            outcome = await self._in_flight(self.runner.run(inputs))
         return await self._record(key, fresh, mem, reason, outcome, digest, started, started_at, inputs)
 
     async def _record(

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
-from ansible_collections.rustfs.operator.plugins.module_utils.kube import NotFoundError, plain
+from ansible_collections.rustfs.operator.plugins.module_utils.kube import get_or_none, plain
 
 # Parts of a stored object that move without any change of ours.
 _VOLATILE_METADATA = ("resourceVersion", "generation", "managedFields", "creationTimestamp", "uid", "selfLink")
@@ -86,18 +86,9 @@ def is_current(live: Mapping[str, Any] | None, desired: Mapping[str, Any]) -> bo
 
 
 def read(client: Any, obj: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The stored version of OBJ, or None."""
     metadata = obj["metadata"]
-    try:
-        found: dict[str, Any] = plain(
-            client.get(
-                client.resource(obj["kind"], obj["apiVersion"]),
-                name=metadata["name"],
-                namespace=metadata.get("namespace"),
-            )
-        )
-        return found
-    except NotFoundError:
-        return None
+    return get_or_none(client, obj["kind"], obj["apiVersion"], metadata["name"], metadata.get("namespace"))
 
 
 def apply_object(client: Any, obj: Mapping[str, Any], live: Mapping[str, Any] | None, dry_run: bool) -> Applied:
