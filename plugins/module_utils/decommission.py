@@ -68,6 +68,10 @@ REASON_CANCELED = "PoolDecommissionCanceled"
 # The condition the reference operator reports lifecycle reasons on.
 CONDITION = "PoolsReady"
 
+# What the user can do about a decommission that stopped (the tenant is blocked until then).
+FAILED_HINT = "; cancel it (action: Cancel) or start again with a new requestId"
+CANCELED_HINT = "; remove the request to use the pool again, or start again with a new requestId"
+
 REQUESTS_FIELD = "spec.poolLifecycle.decommissionRequests"
 
 ActionKind = Literal["StartDecommission", "CancelDecommission", "DeleteStatefulSet"]
@@ -154,25 +158,47 @@ class DecommissionPlan:
 
     @property
     def signal(self) -> Signal | None:
-        """Failed beats canceled beats decommissioning beats a drained pool being cleaned up."""
+        """A refused request first; otherwise what the pools' new lifecycle says (lifecycle_signal())."""
         if self.problems:
             return Signal(REASON_FAILED, "; ".join(p["message"] for p in self.problems), True)
-        for state, reason, blocked in (
-            (STATE_FAILED, REASON_FAILED, True),
-            (STATE_CANCELED, REASON_CANCELED, True),
-            (STATE_DECOMMISSIONING, REASON_DECOMMISSIONING, False),
-        ):
-            names = sorted(p.pool for p in self.pools.values() if p.state == state)
-            if names:
-                return Signal(reason, _signal_message(state, names, self.pools), blocked)
-        deleting = sorted(a.pool for a in self.actions if a.kind == "DeleteStatefulSet")
-        if deleting:
-            return Signal(
-                REASON_DECOMMISSIONED,
-                f"pool {', '.join(deleting)} is decommissioned; deleting its StatefulSet (PVCs are kept)",
-                False,
-            )
-        return None
+        return lifecycle_signal([{"name": p.pool, **p.status_fields()} for p in self.pools.values()])
+
+
+def lifecycle_signal(pools: Sequence[Mapping[str, Any]]) -> Signal | None:
+    """What the lifecycle of POOLS (status.pools items) adds to the Tenant's conditions.
+
+    Read from the status items rather than from a plan, so that whoever recomputes the status between
+    passes (the operator, on StatefulSet events) reports the same. Failed beats canceled beats
+    decommissioning beats a drained pool whose StatefulSet is being deleted.
+    """
+    items = {str(as_dict(p).get("name")): as_dict(p) for p in pools}
+    lifecycles = {
+        name: PoolLifecycle(name, str(item.get("lifecycleState") or STATE_ACTIVE), as_dict(item.get("decommission")))
+        for name, item in items.items()
+    }
+    for state, reason, blocked in (
+        (STATE_FAILED, REASON_FAILED, True),
+        (STATE_CANCELED, REASON_CANCELED, True),
+        (STATE_DECOMMISSIONING, REASON_DECOMMISSIONING, False),
+    ):
+        names = sorted(name for name, p in lifecycles.items() if p.state == state)
+        if names:
+            message = _signal_message(state, names, lifecycles)
+            message += {STATE_FAILED: FAILED_HINT, STATE_CANCELED: CANCELED_HINT}.get(state, "")
+            return Signal(reason, message, blocked)
+    deleting = sorted(
+        name
+        for name, p in lifecycles.items()
+        if p.state == STATE_DECOMMISSIONED
+        and as_dict(as_dict(p.decommission).get("cleanup")).get("state") == "StatefulSetDeleting"
+    )
+    if deleting:
+        return Signal(
+            REASON_DECOMMISSIONED,
+            f"pool {', '.join(deleting)} is decommissioned; deleting its StatefulSet (PVCs are kept)",
+            False,
+        )
+    return None
 
 
 def _signal_message(state: str, names: list[str], pools: Mapping[str, PoolLifecycle]) -> str:
@@ -200,6 +226,21 @@ def decommissioned_pools(status: Mapping[str, Any] | None) -> set[str]:
         for item in as_list(as_dict(status).get("pools"))
         if as_dict(item).get("lifecycleState") == STATE_DECOMMISSIONED
     }
+
+
+def active_document(document: Mapping[str, Any], status: Mapping[str, Any] | None) -> JSON:
+    """DOCUMENT without its Decommissioned pools: what is rendered, applied and rolled.
+
+    A drained pool holds no data and its StatefulSet is deleted; the other pools must stop naming
+    it in RUSTFS_VOLUMES, exactly as if it had already left spec.pools.
+    """
+    gone = decommissioned_pools(status)
+    spec = as_dict(document.get("spec"))
+    pools = as_list(spec.get("pools"))
+    if not gone or not pools:
+        return dict(document)
+    kept = [p for p in pools if str(as_dict(p).get("name")) not in gone]
+    return {**document, "spec": {**spec, "pools": kept}}
 
 
 def pools_to_observe(tenant: Tenant, status: Mapping[str, Any] | None) -> list[str]:

@@ -24,7 +24,15 @@ class EventSpec(TypedDict):
 
 
 # Outcomes that need someone to look (the others are steps of a normal reconcile).
-WARNING_OUTCOMES = frozenset({"PoolDegraded", "RolloutStalled"})
+WARNING_OUTCOMES = frozenset({"PoolDegraded", "RolloutStalled", "PoolDecommissionFailed"})
+# What a pool lifecycle step (pool_lifecycle.carry_out()) is reported as.
+_LIFECYCLE_EVENTS = {
+    "decommission-started": (
+        "PoolDecommissionStarted",
+        "asked RustFS to decommission pool {pool}: its data moves to the other pools",
+    ),
+    "decommission-canceled": ("PoolDecommissionCancelRequested", "asked RustFS to stop decommissioning pool {pool}"),
+}
 
 
 def planned_events(
@@ -35,9 +43,21 @@ def planned_events(
 ) -> list[EventSpec]:
     events: list[EventSpec] = []
     for item in applied:
+        if item.get("kind") == "Pool" and item.get("action") in _LIFECYCLE_EVENTS:
+            reason, message = _LIFECYCLE_EVENTS[str(item["action"])]
+            events.append({"type": "Normal", "reason": reason, "message": message.format(pool=item["name"])})
+            continue
         if item.get("kind") != "StatefulSet":
             continue
-        if item.get("action") == "created":
+        if item.get("action") == "deleted":
+            events.append(
+                {
+                    "type": "Normal",
+                    "reason": "StatefulSetDeleted",
+                    "message": f"deleted StatefulSet {item['name']} of a decommissioned pool; its PVCs are kept",
+                }
+            )
+        elif item.get("action") == "created":
             events.append(
                 {"type": "Normal", "reason": "StatefulSetCreated", "message": f"created StatefulSet {item['name']}"}
             )

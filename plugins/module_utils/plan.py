@@ -25,6 +25,7 @@ from typing import Any, TypedDict
 
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
 from ansible_collections.rustfs.operator.plugins.module_utils.checks import ClusterFacts
+from ansible_collections.rustfs.operator.plugins.module_utils.decommission import active_document
 from ansible_collections.rustfs.operator.plugins.module_utils.model import JSON, as_dict, parse_tenant
 from ansible_collections.rustfs.operator.plugins.module_utils.quantity import parse_quantity
 from ansible_collections.rustfs.operator.plugins.module_utils.render import RenderOptions, render_tenant
@@ -50,7 +51,12 @@ def plan_tenant(
     options: RenderOptions | None = None,
     facts: ClusterFacts | None = None,
 ) -> Plan:
-    """FACTS: the cluster's StorageClasses (checks.ClusterFacts); without them no claim may grow."""
+    """FACTS: the cluster's StorageClasses (checks.ClusterFacts); without them no claim may grow.
+
+    Pools TENANT_STATUS shows Decommissioned are left out (decommission.active_document()).
+    """
+    if isinstance(document, Mapping):
+        document = active_document(document, tenant_status)
     result = render_tenant(document, options)
     if result.errors:
         return {

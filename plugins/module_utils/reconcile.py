@@ -24,6 +24,7 @@ from typing import Any
 
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
 from ansible_collections.rustfs.operator.plugins.module_utils.checks import ClusterFacts, configuration_problems
+from ansible_collections.rustfs.operator.plugins.module_utils.decommission import active_document, decommissioned_pools
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import field_error
 from ansible_collections.rustfs.operator.plugins.module_utils.history import (
     history_configmap,
@@ -34,6 +35,12 @@ from ansible_collections.rustfs.operator.plugins.module_utils.kube import get_or
 from ansible_collections.rustfs.operator.plugins.module_utils.live import list_cluster, list_labelled, read_state
 from ansible_collections.rustfs.operator.plugins.module_utils.model import parse_tenant
 from ansible_collections.rustfs.operator.plugins.module_utils.plan import Plan, claims_to_patch, plan_tenant
+from ansible_collections.rustfs.operator.plugins.module_utils.pool_lifecycle import (
+    LifecyclePass,
+    carry_out,
+    in_play,
+    observe_and_plan,
+)
 from ansible_collections.rustfs.operator.plugins.module_utils.render import RenderOptions
 from ansible_collections.rustfs.operator.plugins.module_utils.rollout import Rollout, plan_rollout
 from ansible_collections.rustfs.operator.plugins.module_utils.schema import drop_nulls, pruned_spec
@@ -44,7 +51,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils.server_apply impor
     read,
 )
 from ansible_collections.rustfs.operator.plugins.module_utils.status import pool_state
-from ansible_collections.rustfs.operator.plugins.module_utils.status_write import write_status
+from ansible_collections.rustfs.operator.plugins.module_utils.status_write import now, with_lifecycle, write_status
 from ansible_collections.rustfs.operator.plugins.module_utils.tls import inputs_from
 
 _ALPHABET = string.ascii_letters + string.digits
@@ -63,6 +70,8 @@ class Request:
     # The rustfs.operator.tls role's result (inputs, problems, status) for a TLS tenant.
     tls: Mapping[str, Any] | None = None
     check_mode: bool = False
+    # Where the RustFS admin API answers, for a caller outside the cluster (pool_lifecycle.py).
+    admin_endpoint: str | None = None
 
 
 @dataclass
@@ -81,6 +90,8 @@ class Outcome:
     rolling: str | None = None
     held: list[str] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    # Seconds after which the caller should reconcile again although nothing changed (a pool draining).
+    requeue_after: int | None = None
 
     @property
     def blocked(self) -> bool:
@@ -104,6 +115,7 @@ class Outcome:
             "writes": self.writes,
             "rollout": {"rolling": self.rolling, "held": self.held},
             "configuration_warnings": self.warnings,
+            "requeue_after": self.requeue_after,
         }
 
 
@@ -340,6 +352,44 @@ def check_configuration(
     return [dict(p) for p in problems], [dict(w) for w in warnings]
 
 
+def _pool_of(statefulset: Mapping[str, Any]) -> str:
+    return str(((statefulset.get("metadata") or {}).get("labels") or {}).get(c.LABEL_POOL, ""))
+
+
+def _lifecycle_items(lifecycle: LifecyclePass) -> list[dict[str, Any]]:
+    return [{"name": name, **pool.status_fields()} for name, pool in lifecycle.plan.pools.items()]
+
+
+def _lifecycle(
+    client: Any,
+    request: Request,
+    document: Mapping[str, Any],
+    status: Mapping[str, Any],
+    live_statefulsets: Sequence[Mapping[str, Any]],
+) -> tuple[LifecyclePass | None, list[dict[str, Any]]]:
+    """The decommission pass of a valid, stored tenant (pool_lifecycle.py), and what it refuses.
+
+    None for a tenant with nothing in play, which then costs no Secret read and no admin call.
+    """
+    full = parse_tenant(pruned_spec(drop_nulls(dict(document))), default_image=request.default_image)
+    if not in_play(full, status):
+        return None, []
+    live_pools = {_pool_of(s) for s in live_statefulsets}
+    try:
+        lifecycle = observe_and_plan(
+            client, full, status, live_pools, now(), request.cluster_domain, request.admin_endpoint
+        )
+    except KeyError as error:
+        refusal = field_error(
+            "spec.credsSecret", f"{error.args[0]}: the RustFS admin API needs them", "CredentialSecretMissingKey"
+        )
+        return None, [dict(refusal)]
+    refused = [
+        {**problem, "condition": "PoolsReady", "event": problem["reason"]} for problem in lifecycle.plan.problems
+    ]
+    return lifecycle, refused
+
+
 def reconcile(client: Any, request: Request, show_diff: bool = False) -> Outcome:
     document = copy.deepcopy(dict(request.definition))
     metadata = document.setdefault("metadata", {})
@@ -374,11 +424,24 @@ def reconcile(client: Any, request: Request, show_diff: bool = False) -> Outcome
     if tenant is not None:
         metadata["uid"] = tenant["metadata"]["uid"]
     facts = read_facts(client)
-    plan = plan_tenant(document, live["statefulsets"], (tenant or {}).get("status") or {}, options, facts)
+    stored_status = (tenant or {}).get("status") or {}
+    plan = plan_tenant(document, live["statefulsets"], stored_status, options, facts)
     if not plan["problems"]:
-        found, outcome.warnings = check_configuration(facts, document, live["statefulsets"])
+        active = active_document(document, stored_status)
+        found, outcome.warnings = check_configuration(facts, active, live["statefulsets"])
         problems = found + foreign_statefulsets(client, plan["statefulsets"], live["statefulsets"], name) + problems
     problems = plan["problems"] + problems
+    lifecycle = None
+    if not problems and tenant is not None:
+        lifecycle, refused = _lifecycle(client, request, document, stored_status, live["statefulsets"])
+        problems += refused
+        if lifecycle is not None:
+            outcome.requeue_after = lifecycle.plan.requeue_seconds
+            after = with_lifecycle(stored_status, _lifecycle_items(lifecycle))
+            if decommissioned_pools(after) != decommissioned_pools(stored_status):
+                # A pool drained in this pass: the others are applied without it right away.
+                plan = plan_tenant(document, live["statefulsets"], after, options, facts)
+                problems += plan["problems"]
     outcome.problems = problems
 
     statefulsets: list[dict[str, Any]] = live["statefulsets"]
@@ -394,6 +457,13 @@ def reconcile(client: Any, request: Request, show_diff: bool = False) -> Outcome
                 metadata["uid"] = applied.after["metadata"].get("uid")
                 plan = plan_tenant(document, [], {}, options)
             tenant = applied.after
+        if lifecycle is not None:
+            # Drained pools leave before the others are applied without them in RUSTFS_VOLUMES.
+            done = carry_out(client, lifecycle, namespace, dry_run)
+            outcome.changes += done
+            outcome.writes += len(done)
+            retired = decommissioned_pools({"pools": _lifecycle_items(lifecycle)})
+            statefulsets = [s for s in statefulsets if _pool_of(s) not in retired]
         for obj in plan["objects"]:
             if obj["kind"] == "Certificate" and request.tls is not None:
                 # The tls role applied it already (it must exist before anything mounts it).
@@ -416,7 +486,15 @@ def reconcile(client: Any, request: Request, show_diff: bool = False) -> Outcome
         status = tenant.get("status") or {}
         kept = {"lastRun": status["lastRun"]} if "lastRun" in status else {}
         written = write_status(
-            client, tenant, statefulsets, problems, outcome.changes, kept, tls.get("status") or None, dry_run
+            client,
+            tenant,
+            statefulsets,
+            problems,
+            outcome.changes,
+            kept,
+            tls.get("status") or None,
+            dry_run,
+            lifecycle=_lifecycle_items(lifecycle) if lifecycle is not None and not problems else None,
         )
         outcome.status, outcome.status_changed, outcome.events = (
             written["status"],

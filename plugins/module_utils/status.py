@@ -11,10 +11,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from ansible_collections.rustfs.operator.plugins.module_utils.constants import LABEL_POOL, LABEL_TENANT
+from ansible_collections.rustfs.operator.plugins.module_utils.decommission import (
+    Signal,
+    decommissioned_pools,
+    lifecycle_signal,
+)
 from ansible_collections.rustfs.operator.plugins.module_utils.disruption import max_unavailable
 from ansible_collections.rustfs.operator.plugins.module_utils.erasure import PoolLayout, TenantLayout, tenant_layout
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import FieldError, field_error
@@ -58,6 +64,8 @@ OWNING_CONDITION = {
     "InsufficientNodes": "PoolsReady",
     "ResourcesExceedNodeCapacity": "PoolsReady",
     "PriorityClassNotFound": "PoolsReady",
+    # A decommission request that cannot be carried out (decommission.py).
+    "PoolDecommissionFailed": "PoolsReady",
 }
 # spec 9.1, plus the certificate checks of certificates.py and the generated-Secret conflict (ours).
 TLS_REASONS = (
@@ -199,6 +207,8 @@ def pool_status(
     for key in ("currentRevision", "updateRevision"):
         if status.get(key):
             item[key] = status[key]
+    if previous.get("decommission"):
+        item["decommission"] = previous["decommission"]
     if held(statefulset):
         item["held"] = True
     # The time of the last change of state; for a pool Updating, also of the last progress (or of
@@ -282,10 +292,12 @@ def _conditions(
     pools: Sequence[JSON],
     lost: Sequence[str] = (),
     stalled: Sequence[str] = (),
+    lifecycle: Signal | None = None,
 ) -> tuple[list[JSON], bool]:
     """`lost` names pools that were fully ready and lost pods since: degraded, not starting up.
 
-    `stalled` describes the rollouts past their deadline (stalled_rollouts()).
+    `stalled` describes the rollouts past their deadline (stalled_rollouts()); `lifecycle` what the
+    pools' decommission lifecycle says (decommission.lifecycle_signal()), reported on PoolsReady.
     """
     applicable = [
         kind
@@ -313,6 +325,10 @@ def _conditions(
         else:
             result["Reconciling"] = _condition("Reconciling", "True", first["reason"], summary)
             result["Degraded"] = _condition("Degraded", "False", SUCCESS, "")
+    elif lifecycle is not None and lifecycle.blocked:
+        # A decommission that failed or was canceled waits for the user (spec 10: blocked).
+        for kind, value in (("Ready", "False"), ("Reconciling", "False"), ("Degraded", "True")):
+            result[kind] = _condition(kind, value, lifecycle.reason, lifecycle.message)
     elif stalled:
         # A failed rollout (spec 10, "StatefulSet apply failed"): not user-fixable by a spec rule, so Degraded.
         message = "; ".join(stalled)
@@ -343,10 +359,17 @@ def _conditions(
         result["Reconciling"] = _condition("Reconciling", "True", "PodsNotReady", message)
         result["Degraded"] = _condition("Degraded", "False", SUCCESS, "")
         result["WorkloadsReady"] = _condition("WorkloadsReady", "False", "PodsNotReady", message)
+    elif lifecycle is not None:
+        # Draining, or a drained pool being cleaned up: progress, polled by the caller (spec 10: reconciling).
+        result["Ready"] = _condition("Ready", "False", lifecycle.reason, lifecycle.message)
+        result["Reconciling"] = _condition("Reconciling", "True", lifecycle.reason, lifecycle.message)
+        result["Degraded"] = _condition("Degraded", "False", SUCCESS, "")
     else:
         result["Ready"] = _condition("Ready", "True", SUCCESS, f"{ready}/{total} pods ready")
         result["Reconciling"] = _condition("Reconciling", "False", SUCCESS, "")
         result["Degraded"] = _condition("Degraded", "False", SUCCESS, "")
+    if lifecycle is not None and not problems and "PoolsReady" not in result:
+        result["PoolsReady"] = _condition("PoolsReady", "False", lifecycle.reason, lifecycle.message)
     for kind in applicable:
         if kind in result:
             continue
@@ -360,7 +383,7 @@ def _conditions(
         else:
             reason = "TlsConfigured" if kind == "TlsReady" else SUCCESS
             result[kind] = _condition(kind, "True", reason, "")
-    return [result[kind] for kind in applicable], bool(fixable)
+    return [result[kind] for kind in applicable], bool(fixable) or bool(lifecycle and lifecycle.blocked)
 
 
 def certificates_status(
@@ -510,21 +533,36 @@ def tenant_status(
     previous = previous or {}
     by_pool = {str(as_dict(as_dict(s.get("metadata")).get("labels")).get("rustfs.pool")): s for s in live_statefulsets}
     previous_pools = {str(as_dict(p).get("name")): as_dict(p) for p in as_list(previous.get("pools"))}
+    # Decommissioned pools keep their item (it is what lets them leave the spec) but no longer count:
+    # they run nothing and hold no data, so readiness and the erasure layout are the other pools'.
+    gone = decommissioned_pools(previous)
+    everything = tenant
+    tenant = replace(tenant, pools=tuple(p for p in tenant.pools if p.name not in gone))
     pools = [
         pool_status(tenant, p.name, by_pool.get(p.name), previous_pools.get(p.name, {}), now) for p in tenant.pools
     ]
+    retired = [
+        {**previous_pools[name], "name": name, "ssName": statefulset_name(tenant.name, name)}
+        for name in [p.name for p in everything.pools if p.name in gone]
+        + sorted(n for n in gone if n not in {p.name for p in everything.pools})
+    ]
     # A pool that had completed its rollout (or was already reported degraded) and now has
     # fewer ready pods than desired lost servers; a pool still starting up has not.
-    was_degraded = as_dict(
-        next((c for c in as_list(previous.get("conditions")) if as_dict(c).get("type") == "Ready"), {})
-    ).get("reason") == "PoolDegraded"
+    was_degraded = (
+        as_dict(next((c for c in as_list(previous.get("conditions")) if as_dict(c).get("type") == "Ready"), {})).get(
+            "reason"
+        )
+        == "PoolDegraded"
+    )
     lost = [
         p["name"]
         for p in pools
         if p["state"] == "Degraded"
         and (previous_pools.get(p["name"], {}).get("state") == "RolloutComplete" or was_degraded)
     ]
-    conditions, user_fixable = _conditions(tenant, problems, pools, lost, stalled_rollouts(tenant, pools, now))
+    conditions, user_fixable = _conditions(
+        tenant, problems, pools, lost, stalled_rollouts(tenant, pools, now), lifecycle_signal(pools + retired)
+    )
     erasure, pool_layouts = erasure_status(tenant)
     for item, pool_layout in zip(pools, pool_layouts, strict=True):
         if pool_layout is not None:
@@ -542,7 +580,7 @@ def tenant_status(
     status: JSON = {
         "currentState": current_state(conditions, user_fixable),
         "availableReplicas": sum(int(p["readyReplicas"]) for p in pools),
-        "pools": pools,
+        "pools": pools + retired,
         "conditions": conditions,
     }
     if tenant.generation is not None:

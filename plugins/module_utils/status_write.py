@@ -16,12 +16,27 @@ from typing import Any, cast
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import FieldError
 from ansible_collections.rustfs.operator.plugins.module_utils.events import event_object, planned_events
-from ansible_collections.rustfs.operator.plugins.module_utils.model import parse_tenant
+from ansible_collections.rustfs.operator.plugins.module_utils.model import as_dict, as_list, parse_tenant
 from ansible_collections.rustfs.operator.plugins.module_utils.status import merge_patch, tenant_status
 
 
 def now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def with_lifecycle(previous: Mapping[str, Any], lifecycle: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """PREVIOUS with each pool's lifecycle fields replaced by LIFECYCLE's (pools it adds are appended)."""
+    updates = {str(item["name"]): dict(item) for item in lifecycle}
+    pools = []
+    for item in as_list(previous.get("pools")):
+        entry = dict(as_dict(item))
+        update = updates.pop(str(entry.get("name")), None)
+        if update is not None:
+            entry.pop("decommission", None)
+            entry.update(update)
+        pools.append(entry)
+    pools += list(updates.values())
+    return {**previous, "pools": pools}
 
 
 def write_status(
@@ -33,14 +48,20 @@ def write_status(
     extra: Mapping[str, Any],
     certificates: Mapping[str, Any] | None,
     check_mode: bool,
+    lifecycle: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Compute TENANT's status from the given state; patch it and record events unless CHECK_MODE."""
+    """Compute TENANT's status from the given state; patch it and record events unless CHECK_MODE.
+
+    LIFECYCLE: this pass's `lifecycleState`/`decommission` of each pool (pool_lifecycle.py), which
+    replace what the status held; tenant_status() keeps them from there on.
+    """
     name, namespace = str(tenant["metadata"]["name"]), str(tenant["metadata"]["namespace"])
     previous: dict[str, Any] = dict(tenant.get("status") or {})
     timestamp = now()
     # Problems may carry more than a FieldError's keys (the event reason of a refusal): keep them.
     errors = cast(list[FieldError], [dict(p) for p in problems])
-    status = tenant_status(parse_tenant(dict(tenant)), list(statefulsets), errors, previous, timestamp, certificates)
+    basis = with_lifecycle(previous, lifecycle) if lifecycle else previous
+    status = tenant_status(parse_tenant(dict(tenant)), list(statefulsets), errors, basis, timestamp, certificates)
     status.update(extra)
     events = planned_events(previous, status, problems, applied)
     changed = status != previous

@@ -73,6 +73,13 @@ options:
         hash the pods carry), C(problems) and C(status) (published as C(status.certificates.tls)).
       - Omit for a tenant without TLS.
     type: dict
+  admin_endpoint:
+    description:
+      - Base URL of the tenant's RustFS admin API, used only to drive a pool decommission
+        (C(spec.poolLifecycle)); for example C(http://127.0.0.1:9000) through C(kubectl port-forward).
+      - Unset, it is the tenant's C({tenant}-io) Service, which only a caller inside the cluster can reach.
+        See C(docs/decommission.md).
+    type: str
 attributes:
   check_mode:
     support: full
@@ -163,6 +170,12 @@ rollout:
       releases the next one (with O(wait), this run does).
   returned: always
   type: dict
+requeue_after:
+  description:
+    - Seconds after which the tenant should be reconciled again although nothing changed, while a pool
+      is being decommissioned (RustFS is polled every 30 seconds); null otherwise.
+  returned: always
+  type: int
 """
 
 from typing import Any
@@ -187,6 +200,7 @@ def request_from(module: AnsibleK8SModule) -> Request:
         wait_timeout=params["wait_timeout"],
         tls=params["tls"],
         check_mode=module.check_mode,
+        admin_endpoint=params["admin_endpoint"],
     )
 
 
@@ -198,6 +212,7 @@ def main() -> None:
         generate_credentials=dict(type="bool", default=False),
         cluster_domain=dict(type="str", default="cluster.local"),
         default_image=dict(type="str", default="rustfs/rustfs:1.0.0-beta.10"),
+        admin_endpoint=dict(type="str"),
         write_status=dict(type="bool", default=True),
         wait=dict(type="bool", default=False),
         wait_timeout=dict(type="int", default=300),

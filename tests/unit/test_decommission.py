@@ -194,7 +194,7 @@ def test_failed_in_rustfs():
         "message": "3 objects could not be moved",
     }
     assert plan.signal == d.Signal(
-        "PoolDecommissionFailed", "DecommissionFailed: pool-0: 3 objects could not be moved", True
+        "PoolDecommissionFailed", "DecommissionFailed: pool-0: 3 objects could not be moved" + d.FAILED_HINT, True
     )
     assert plan.requeue_seconds is None
     default = run(tenant(requests=[start()]), previous, {"pool-0": PoolProgress(started=True, failed=True)})
@@ -401,7 +401,7 @@ def test_signal_precedence():
     ]
     t = tenant(("pool-0", "pool-1", "pool-2", "pool-3"), [start("pool-1"), start("pool-2")])
     plan = run(t, previous, {"pool-2": RUNNING})
-    assert plan.signal == d.Signal("PoolDecommissionFailed", "DecommissionFailed: pool-0: boom", True)
+    assert plan.signal == d.Signal("PoolDecommissionFailed", "DecommissionFailed: pool-0: boom" + d.FAILED_HINT, True)
     plan = run(t, previous[1:], {"pool-2": RUNNING})
     assert plan.signal is not None and plan.signal.reason == "PoolDecommissionCanceled"
-    assert plan.signal.message == "DecommissionCanceled: pool-1"
+    assert plan.signal.message == "DecommissionCanceled: pool-1" + d.CANCELED_HINT

@@ -16,12 +16,29 @@ def test_statefulset_created_and_updated_are_normal_events():
         {"kind": "StatefulSet", "name": "demo-a", "action": "created"},
         {"kind": "StatefulSet", "name": "demo-b", "action": "updated"},
         {"kind": "Service", "name": "demo-io", "action": "created"},  # only StatefulSets are announced
-        {"kind": "StatefulSet", "name": "demo-c", "action": "deleted"},  # not an action we announce
+        {"kind": "StatefulSet", "name": "demo-c", "action": "expanded"},  # not an action we announce
     ]
     assert planned_events({}, {}, [], applied) == [
         {"type": "Normal", "reason": "StatefulSetCreated", "message": "created StatefulSet demo-a"},
         {"type": "Normal", "reason": "StatefulSetUpdateStarted", "message": "updating StatefulSet demo-b"},
     ]
+
+
+def test_pool_lifecycle_steps_are_normal_events():
+    applied = [
+        {"kind": "Pool", "name": "pool-0", "action": "decommission-started"},
+        {"kind": "Pool", "name": "pool-1", "action": "decommission-canceled"},
+        {"kind": "Pool", "name": "pool-2", "action": "something-else"},
+        {"kind": "StatefulSet", "name": "demo-pool-0", "action": "deleted"},
+    ]
+    events = planned_events({}, {}, [], applied)
+    assert [(e["type"], e["reason"]) for e in events] == [
+        ("Normal", "PoolDecommissionStarted"),
+        ("Normal", "PoolDecommissionCancelRequested"),
+        ("Normal", "StatefulSetDeleted"),
+    ]
+    assert "pool-0" in events[0]["message"] and "pool-1" in events[1]["message"]
+    assert "PVCs are kept" in events[2]["message"]
 
 
 def test_a_refusal_is_a_warning_with_its_event_reason():

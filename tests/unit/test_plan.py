@@ -225,3 +225,24 @@ def test_the_plan_filter_takes_storage_classes(eng):
     assert tenant_plan(new, live, storage_classes=classes)["recreate"] == ["t-a"]
     assert tenant_plan(new, live)["recreate"] == []
     assert tenant_plan(new, live)["problems"]
+
+
+def _env(statefulset, name):
+    container = statefulset["spec"]["template"]["spec"]["containers"][0]
+    return next(e["value"] for e in container["env"] if e["name"] == name)
+
+
+def test_a_decommissioned_pool_is_neither_rendered_nor_named_by_the_others(eng):
+    document = eng.tenant("t", "ns", pools=[eng.pool("a", 2, 2), eng.pool("b", 2, 2)])
+    live = plan_tenant(document)["statefulsets"]
+    assert "t-a-" in _env(live[1], "RUSTFS_VOLUMES")
+    status = {"pools": [{"name": "a", "lifecycleState": "Decommissioned"}, {"name": "b", "lifecycleState": "Active"}]}
+
+    plan = plan_tenant(document, live, status)
+    assert plan["problems"] == []
+    assert names(plan["statefulsets"]) == ["StatefulSet/t-b"]
+    assert "PodDisruptionBudget/t-a" not in names(plan["objects"])
+    assert "t-a-" not in _env(plan["statefulsets"][0], "RUSTFS_VOLUMES")
+    # Without the status (render mode, or the pool merely draining), both pools are rendered.
+    draining = {"pools": [{"name": "a", "lifecycleState": "Decommissioning"}]}
+    assert names(plan_tenant(document, live, draining)["statefulsets"]) == ["StatefulSet/t-a", "StatefulSet/t-b"]

@@ -8,16 +8,11 @@ The signer itself is checked against the example published in the AWS documentat
 from __future__ import annotations
 
 import hashlib
-import hmac
-import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
+from support.fake_rustfs import ACCESS, SECRET, FakeRustfs, info, serving
 
 from ansible_collections.rustfs.operator.plugins.module_utils.decommission import PoolProgress
 from ansible_collections.rustfs.operator.plugins.module_utils.rustfs_admin import (
@@ -30,8 +25,6 @@ from ansible_collections.rustfs.operator.plugins.module_utils.rustfs_admin impor
     signing_key,
 )
 
-ACCESS = "tenant-admin"
-SECRET = "s3cr3t-Value/with+chars"
 POOL = "http://demo-pool-0-{0...1}.demo-hl.ns.svc.cluster.local:9000/data/rustfs{0...1}"
 OTHER = "http://demo-pool-1-{0...1}.demo-hl.ns.svc.cluster.local:9000/data/rustfs{0...1}"
 FIXED = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -91,23 +84,6 @@ def test_base_url_must_be_http():
 # --- status documents ----------------------------------------------------------------------------
 
 
-def info(**fields: Any) -> dict[str, Any]:
-    base = {
-        "startTime": "2025-01-02T03:00:00Z",
-        "startSize": 100,
-        "totalSize": 1000,
-        "currentSize": 500,
-        "complete": False,
-        "failed": False,
-        "canceled": False,
-        "objectsDecommissioned": 10,
-        "objectsDecommissionedFailed": 0,
-        "bytesDecommissioned": 250,
-        "bytesDecommissionedFailed": 0,
-    }
-    return {**base, **fields}
-
-
 def test_status_without_decommission_info_is_not_started():
     assert parse_pool_status({"id": 0, "cmdline": POOL, "lastUpdate": "x"}) == PoolProgress(started=False)
     assert parse_pool_status(None) == PoolProgress(started=False)
@@ -130,117 +106,14 @@ def test_status_failed_canceled_complete():
     assert complete.complete and complete.percent is None and complete.bytes_done == 0
 
 
-# --- the fake RustFS admin server ----------------------------------------------------------------
-
-
-def _verify(handler: BaseHTTPRequestHandler, body: bytes) -> bool:
-    """Recompute the SigV4 signature from the raw request, independently of the client's code."""
-    auth = handler.headers.get("Authorization", "")
-    if not auth.startswith("AWS4-HMAC-SHA256 "):
-        return False
-    fields = dict(part.strip().split("=", 1) for part in auth[len("AWS4-HMAC-SHA256 ") :].split(","))
-    access, date, region, service, _term = fields["Credential"].split("/")
-    if access != ACCESS:
-        return False
-    signed = fields["SignedHeaders"].split(";")
-    if not {"host", "x-amz-date", "x-amz-content-sha256"} <= set(signed):
-        return False
-    if handler.headers["x-amz-content-sha256"] != hashlib.sha256(body).hexdigest():
-        return False
-    raw = urlsplit(handler.path)
-    pairs = sorted(parse_qsl(raw.query, keep_blank_values=True))
-    query = "&".join(f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in pairs)
-    headers = "".join(f"{name}:{handler.headers[name].strip()}\n" for name in signed)
-    creq = "\n".join([handler.command, raw.path, query, headers, ";".join(signed), hashlib.sha256(body).hexdigest()])
-    amz_date = handler.headers["x-amz-date"]
-    scope = f"{date}/{region}/{service}/aws4_request"
-    sts = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(creq.encode()).hexdigest()])
-    key = f"AWS4{SECRET}".encode()
-    for part in (date, region, service, "aws4_request"):
-        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
-    expected = hmac.new(key, sts.encode(), hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, fields["Signature"]) and (region, service) == (FakeRustfs.region, "s3")
-
-
-class FakeRustfs:
-    """State of the fake server: which pools exist, which is decommissioning, and forced failures."""
-
-    region = "us-east-1"
-
-    def __init__(self) -> None:
-        self.pools: dict[str, dict[str, Any] | None] = {POOL: None, OTHER: None}
-        self.calls: list[tuple[str, str, str | None]] = []
-        self.fail_with: tuple[int, bytes] | None = None
-        self.raw_status: bytes | None = None
-
-    def handle(self, handler: BaseHTTPRequestHandler) -> tuple[int, bytes]:
-        length = int(handler.headers.get("Content-Length") or 0)
-        body = handler.rfile.read(length) if length else b""
-        if not _verify(handler, body):
-            return 403, b"<Error><Code>SignatureDoesNotMatch</Code><Message>signature mismatch</Message></Error>"
-        raw = urlsplit(handler.path)
-        pool = dict(parse_qsl(raw.query)).get("pool")
-        self.calls.append((handler.command, raw.path, pool))
-        if self.fail_with is not None:
-            return self.fail_with
-        route = (handler.command, raw.path)
-        if route == ("GET", "/rustfs/admin/v3/pools/list"):
-            return 200, json.dumps([self._status(i, p) for i, p in enumerate(self.pools)]).encode()
-        if pool not in self.pools:
-            return 400, b"<Error><Code>InvalidArgument</Code><Message>invalid pool</Message></Error>"
-        if route == ("GET", "/rustfs/admin/v3/pools/status"):
-            if self.raw_status is not None:
-                return 200, self.raw_status
-            return 200, json.dumps({"pool": self._status(list(self.pools).index(pool), pool)}).encode()
-        if route == ("POST", "/rustfs/admin/v3/pools/decommission"):
-            if any(d and not (d["complete"] or d["canceled"] or d["failed"]) for d in self.pools.values()):
-                return 400, b"<Error><Code>InvalidRequest</Code><Message>DecommissionAlreadyRunning</Message></Error>"
-            self.pools[pool] = info(objectsDecommissioned=0, bytesDecommissioned=0)
-            return 200, b""
-        if route == ("POST", "/rustfs/admin/v3/pools/cancel"):
-            state = self.pools[pool]
-            if state is not None:
-                state.update(canceled=True, startTime=None)
-            return 200, b""
-        return 404, b"<Error><Code>NotFound</Code></Error>"
-
-    def _status(self, index: int, pool: str) -> dict[str, Any]:
-        status: dict[str, Any] = {"id": index, "cmdline": pool, "lastUpdate": "2025-01-02T03:04:05Z"}
-        if self.pools[pool] is not None:
-            status["decommissionInfo"] = self.pools[pool]
-        return status
+# --- against the fake RustFS admin server (tests/support/fake_rustfs.py) ---------------------------
 
 
 @pytest.fixture()
 def server() -> Iterator[tuple[FakeRustfs, str]]:
-    fake = FakeRustfs()
-
-    class Handler(BaseHTTPRequestHandler):
-        def _reply(self) -> None:
-            code, payload = fake.handle(self)
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json" if code == 200 else "application/xml")
-            if code == 302:
-                self.send_header("Location", "http://127.0.0.1:1/elsewhere")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        do_GET = _reply
-        do_POST = _reply
-
-        def log_message(self, *args: Any) -> None:
-            return
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield fake, f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(5)
+    fake = FakeRustfs([POOL, OTHER])
+    with serving(fake) as url:
+        yield fake, url
 
 
 def client(url: str, secret: str = SECRET, access: str = ACCESS, region: str | None = None) -> RustfsAdminClient:

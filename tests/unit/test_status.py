@@ -679,3 +679,77 @@ def test_stall_recheck_seconds(eng):
     both = tenant_status(two, [sts("a", updated=0, revisions=("r1", "r2")), rolling()], [], None, T0)
     both["pools"][0]["lastUpdateTime"] = "2024-12-31T23:58:00Z"
     assert stall_recheck_seconds(two, both, T1) == 180
+
+
+# --- pool lifecycle (decommission, spec 9.5) ------------------------------------------------------
+
+
+def two_pools(eng, generation=1):
+    return tenant(eng, generation=generation, pools=[eng.pool("a", 2, 2), eng.pool("b", 2, 2)])
+
+
+def lifecycle_status(state, phase, **decommission):
+    return {
+        "pools": [
+            {"name": "a", "lifecycleState": state, "decommission": {"requestId": "r1", "phase": phase, **decommission}},
+            {"name": "b", "lifecycleState": "Active"},
+        ]
+    }
+
+
+def test_a_draining_pool_keeps_the_tenant_reconciling_on_pools_ready(eng):
+    previous = lifecycle_status("Decommissioning", "Running", message="moving data to the other pools (40% done)")
+    status = tenant_status(two_pools(eng), [sts("a"), sts("b")], [], previous, T0)
+    assert status["currentState"] == "Reconciling"
+    conditions = by_type(status)
+    assert (conditions["Ready"]["status"], conditions["Ready"]["reason"]) == ("False", "PoolDecommissioning")
+    assert conditions["Reconciling"]["status"] == "True"
+    assert (conditions["PoolsReady"]["status"], conditions["PoolsReady"]["reason"]) == ("False", "PoolDecommissioning")
+    assert "a: moving data to the other pools (40% done)" in conditions["PoolsReady"]["message"]
+    # The lifecycle fields survive a recomputation from the StatefulSets alone (the operator's refresh).
+    item = status["pools"][0]
+    assert item["lifecycleState"] == "Decommissioning" and item["decommission"]["phase"] == "Running"
+
+
+@pytest.mark.parametrize(
+    ("state", "reason", "hint"),
+    [
+        ("DecommissionFailed", "PoolDecommissionFailed", "cancel it"),
+        ("DecommissionCanceled", "PoolDecommissionCanceled", "remove the request"),
+    ],
+)
+def test_a_failed_or_canceled_decommission_blocks_with_what_to_do(eng, state, reason, hint):
+    status = tenant_status(two_pools(eng), [sts("a"), sts("b")], [], lifecycle_status(state, "Failed"), T0)
+    assert status["currentState"] == "Blocked"
+    conditions = by_type(status)
+    assert conditions["Ready"]["reason"] == conditions["PoolsReady"]["reason"] == reason
+    assert conditions["Degraded"]["status"] == "True" and hint in conditions["PoolsReady"]["message"]
+
+
+def test_a_decommissioned_pool_no_longer_counts_and_keeps_its_entry_after_leaving_the_spec(eng):
+    previous = lifecycle_status("Decommissioned", "Complete", cleanup={"state": "PvcRetained"})
+    # Still in the spec, StatefulSet gone: the tenant is Ready on pool b alone.
+    status = tenant_status(two_pools(eng), [sts("b")], [], previous, T0)
+    assert status["currentState"] == "Ready" and status["availableReplicas"] == 2
+    assert [(p["name"], p["lifecycleState"]) for p in status["pools"]] == [("b", "Active"), ("a", "Decommissioned")]
+    assert "erasure" not in status["pools"][1]
+    # Gone from the spec: the entry stays (it is what allowed the removal), unchanged.
+    only_b = tenant(eng, pools=[eng.pool("b", 2, 2)])
+    after = tenant_status(only_b, [sts("b")], [], status, T1)
+    assert after["pools"][1] == status["pools"][1]
+    assert after["currentState"] == "Ready"
+
+
+def test_a_drained_pool_whose_statefulset_is_being_deleted_is_reconciling(eng):
+    previous = lifecycle_status("Decommissioned", "Complete", cleanup={"state": "StatefulSetDeleting"})
+    status = tenant_status(two_pools(eng), [sts("a"), sts("b")], [], previous, T0)
+    assert status["currentState"] == "Reconciling"
+    assert by_type(status)["PoolsReady"]["reason"] == "PoolDecommissioned"
+    assert status["availableReplicas"] == 2  # pool a's pods no longer count
+
+
+def test_a_refused_decommission_request_is_owned_by_pools_ready(eng):
+    refused = problem("PoolDecommissionFailed", "spec.poolLifecycle.decommissionRequests[0].poolName")
+    status = tenant_status(two_pools(eng), [sts("a"), sts("b")], [refused], None, T0)
+    assert status["currentState"] == "Blocked"
+    assert by_type(status)["PoolsReady"]["reason"] == "PoolDecommissionFailed"
