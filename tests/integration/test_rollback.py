@@ -54,10 +54,20 @@ def live_statefulsets(api: client.ApiClient, namespace: str) -> list[dict[str, A
 
 
 def versions(api: client.ApiClient, namespace: str) -> dict[str, str]:
-    """Tenant, StatefulSets and claims by kind/name: what a refused rollback must not touch."""
+    """Tenant, StatefulSets and claims by kind/name: what a refused rollback must not touch.
+
+    A StatefulSet is compared by what a write of ours would move (generation, labels, annotations),
+    not by resourceVersion: its controller keeps writing the status while pods roll.
+    """
     core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
     found = {
-        f"StatefulSet/{s.metadata.name}": s.metadata.resource_version
+        f"StatefulSet/{s.metadata.name}": repr(
+            (
+                s.metadata.generation,
+                sorted((s.metadata.labels or {}).items()),
+                sorted((s.metadata.annotations or {}).items()),
+            )
+        )
         for s in apps.list_namespaced_stateful_set(namespace).items
     }
     found |= {
