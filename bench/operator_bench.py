@@ -95,12 +95,19 @@ class Operator:
         return out
 
     def runs(self) -> float:
+        """Tenant reconciles (a batched playbook run counts each tenant it carried)."""
         return sum(v for k, v in self.metrics().items() if k.startswith("rustfs_operator_reconcile_total"))
+
+    def playbook_runs(self) -> tuple[float, float]:
+        """(reconcile playbook runs, of which batches of several tenants)."""
+        metrics = self.metrics()
+        runs = metrics.get("rustfs_operator_run_batch_size_count", 0.0)
+        return runs, runs - metrics.get('rustfs_operator_run_batch_size_bucket{le="1.0"}', 0.0)
 
     def rss_mb(self, tree: bool = False) -> float:
         pids = [self.process.pid]
         if tree:
-            pids += [int(p) for p in _children(self.process.pid)]
+            pids += _children(self.process.pid)
         total = 0
         for pid in pids:
             try:
@@ -117,11 +124,27 @@ class Operator:
         self.log.close()
 
 
-def _children(pid: int) -> list[str]:
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout.split()
-    found = list(out)
-    for child in out:
-        found += _children(int(child))
+def _children(pid: int) -> list[int]:
+    """Every descendant of PID, from one pass over /proc.
+
+    Not `ps` per process: sampled twice a second through a burst, that cost
+    the 2-core machine a good part of a core and slowed what it measured.
+    """
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        parents.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        children = parents.get(todo.pop(), [])
+        found += children
+        todo += children
     return found
 
 
@@ -215,6 +238,7 @@ def main() -> None:
     parser.add_argument("--serial", type=int, default=10)
     parser.add_argument("--burst", type=int, default=50)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--batch-size", type=int, default=8)
     args = parser.parse_args()
     kubeconfig = os.environ.get("KUBECONFIG")
     if not kubeconfig:
@@ -230,10 +254,11 @@ def main() -> None:
         sys.exit(installed.stdout + installed.stderr)
     instance = f"bench-{int(time.time())}"
     namespace = kube.create_namespace(api, "bench-operator")
-    figures: dict[str, Any] = {"cores": os.cpu_count(), "workers": args.workers}
+    figures: dict[str, Any] = {"cores": os.cpu_count(), "workers": args.workers, "batch_size": args.batch_size}
+    settings = {"workers": str(args.workers), "batch_size": str(args.batch_size), "drift_interval": "5"}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        operator = Operator(work, instance, workers=str(args.workers), drift_interval="5")
+        operator = Operator(work, instance, **settings)
         try:
             time.sleep(2)
             figures["rss_idle_mb"] = round(operator.rss_mb(), 1)
@@ -253,6 +278,7 @@ def main() -> None:
             figures["serial_create_to_ready_p50_s"] = round(statistics.median(to_ready), 2)
 
             # 2. A burst.
+            before_burst = operator.playbook_runs()
             names = {f"b{i:02d}" for i in range(args.burst)}
             peak_rss, peak_tree = 0.0, 0.0
             start = time.monotonic()
@@ -273,6 +299,9 @@ def main() -> None:
             figures["rss_burst_peak_mb"] = round(peak_rss, 1)
             figures["rss_burst_peak_with_playbooks_mb"] = round(peak_tree, 1)
             figures["runs_total_after_burst"] = operator.runs()
+            playbooks, batched = operator.playbook_runs()
+            figures["burst_playbook_runs"] = playbooks - before_burst[0]
+            figures["burst_batched_runs"] = batched - before_burst[1]
             time.sleep(12)  # let lastRun summaries settle
         finally:
             operator.stop()
@@ -283,12 +312,13 @@ def main() -> None:
             len(client.CoreV1Api(api).list_namespaced_event(namespace).items),
         )
         writes_before = api_writes(kubeconfig)
-        operator = Operator(work, instance, workers=str(args.workers), drift_interval="5")
+        operator = Operator(work, instance, **settings)
         try:
             time.sleep(17)  # the initial listing, then three drift checks of every tenant
             metrics = operator.metrics()
             figures["resync_tenants"] = len([k for k in before if k.startswith("Tenant/")])
             figures["resync_ansible_runs"] = operator.runs()
+            figures["resync_playbook_runs"] = operator.playbook_runs()[0]
             figures["resync_checks_skipped"] = metrics.get("rustfs_operator_runs_skipped_total", 0)
             figures["resync_status_writes_by_operator"] = sum(
                 v for k, v in metrics.items() if k.startswith("rustfs_operator_status_updates_total{")

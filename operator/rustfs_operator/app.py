@@ -65,9 +65,9 @@ class Operator:
         )
         self.scheduler = Scheduler(self.reconciler.check, error_delay=config.backoff_min)
         self.reconciler.request = self.scheduler.request
-        self.deleter = Deleter(
-            api, self.recorder, self.reconciler, self.scheduler, self.runner, config.run_timeout + 30
-        )
+        # A run may carry up to batch_size tenants, each with its own share of the timeout.
+        wait = config.run_timeout * config.batch_size + 30
+        self.deleter = Deleter(api, self.recorder, self.reconciler, self.scheduler, self.runner, wait)
         self.registry = kopf.OperatorRegistry()
         register(
             self.registry,

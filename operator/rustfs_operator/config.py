@@ -20,6 +20,11 @@ ENV_PREFIX = "RUSTFS_OPERATOR_"
 class Config:
     # Concurrency and timing of playbook runs.
     workers: int = 4
+    # When more tenants wait than workers are free, one playbook run takes up to
+    # this many of them (it saves an Ansible start-up per tenant); 1: never batch.
+    # A tenant waiting alone always runs alone.
+    batch_size: int = 8
+    # Seconds a run may take, per tenant it carries.
     run_timeout: int = 300
     rotate_artifacts: int = 3
     # How often every tenant's digest is compared with the cluster (no API call,
@@ -44,6 +49,11 @@ class Config:
     tenant_selector: str = ""
     cluster_domain: str = "cluster.local"
     default_image: str = "rustfs/rustfs:1.0.0-beta.10"
+    # Pool decommission (spec 9.5): the RustFS admin API base URL for an operator
+    # outside the cluster (empty: each tenant's {t}-io Service), and how often a
+    # draining pool is polled although nothing else changed.
+    admin_endpoint: str = ""
+    decommission_poll_interval: float = 30.0
     # Leader election through a coordination.k8s.io Lease.
     leader_election: bool = True
     lease_namespace: str = "rustfs-operator-system"
@@ -97,6 +107,8 @@ def load(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     config = Config(**values)  # type: ignore[arg-type]
     if config.workers < 1:
         raise SystemExit("workers must be at least 1")
+    if config.batch_size < 1:
+        raise SystemExit("batch_size must be at least 1")
     if config.lease_renew_interval >= config.lease_duration:
         raise SystemExit("lease_renew_interval must be shorter than lease_duration")
     return config

@@ -25,6 +25,8 @@ FIELDS = (
     "category",
     "rc",
     "k8s_ref",
+    "batch",
+    "tenants",
 )
 
 

@@ -34,10 +34,15 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
-        self.reconciles = Counter("rustfs_operator_reconcile_total", "Playbook runs by result", ["result"], registry=r)
+        self.reconciles = Counter(
+            "rustfs_operator_reconcile_total",
+            "Tenant reconciles by result (a batched run counts each tenant)",
+            ["result"],
+            registry=r,
+        )
         self.duration = Histogram(
             "rustfs_operator_reconcile_duration_seconds",
-            "Playbook run wall time by result",
+            "Wall time of the playbook run that reconciled a tenant, by result",
             ["result"],
             buckets=(1, 2, 3, 4, 5, 7.5, 10, 15, 20, 30, 60, 120, 300),
             registry=r,
@@ -52,8 +57,16 @@ class Metrics:
             ["reason"],
             registry=r,
         )
-        self.in_flight = Gauge("rustfs_operator_runs_in_flight", "Playbook runs in progress", registry=r)
-        self.waiting = Gauge("rustfs_operator_runs_waiting", "Runs waiting for a free worker", registry=r)
+        self.in_flight = Gauge(
+            "rustfs_operator_runs_in_flight", "Playbook runs (processes) in progress; a batch is one", registry=r
+        )
+        self.waiting = Gauge("rustfs_operator_runs_waiting", "Tenants waiting for a free worker", registry=r)
+        self.batch_size = Histogram(
+            "rustfs_operator_run_batch_size",
+            "Tenants per reconcile playbook run (1: a single-tenant run)",
+            buckets=(1, 2, 4, 8, 16, 32),
+            registry=r,
+        )
         self.leader = Gauge("rustfs_operator_leader", "1 while this replica holds the Lease", registry=r)
         self.up = Gauge("rustfs_operator_ready", "1 once the watches have listed every resource", registry=r)
 

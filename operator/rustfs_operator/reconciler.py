@@ -20,10 +20,9 @@ restarted operator trusts instead of re-running unchanged tenants.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +33,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils.model import parse
 from rustfs_operator.cache import ClusterView, Key
 from rustfs_operator.config import Config
 from rustfs_operator.digest import Child, children_digest, input_digest, tenant_input, tls_epoch
+from rustfs_operator.dispatch import Dispatcher, Prepared
 from rustfs_operator.kubeapi import ApiError
 from rustfs_operator.metrics import Metrics
 from rustfs_operator.recorder import Recorder
@@ -47,6 +47,7 @@ logger = logging.getLogger(__name__)
 TRANSIENT_REASONS: frozenset[str] = frozenset(getattr(engine, "TRANSIENT_REASONS", ()))
 
 Clock = Callable[[], float]  # monotonic seconds
+POLL_REASON = "polling a pool decommission"
 
 
 @dataclass
@@ -85,6 +86,7 @@ class Memory:
     not_before: float = 0.0
     pending_retries: int = 0
     retry_at: float = 0.0
+    poll_at: float = 0.0  # when to ask RustFS again how a pool's decommission is going
     last_run_at: float = 0.0
     deleting: bool = False
     rollout_turn: str | None = None
@@ -154,6 +156,8 @@ class Reconciler:
         self.settings_fingerprint = settings_fingerprint
         self.clock = clock
         self.memory: dict[Key, Memory] = {}
+        # The bounded pool of playbook runs; queued tenants may share one.
+        self.dispatcher = Dispatcher(config.workers, config.batch_size, runner.run, runner.run_batch, metrics)
         # Set by the app: schedule another check of a tenant (after a run).
         self.request: Any = None
 
@@ -212,6 +216,8 @@ class Reconciler:
             await self._remember(tenant, self.view.statefulsets(key))
         elif mem.retry_at and at >= mem.retry_at:
             reason = "retrying what was pending"
+        elif mem.poll_at and at >= mem.poll_at:
+            reason = POLL_REASON
         elif self.config.full_resync_interval and at - mem.last_run_at >= self.config.full_resync_interval:
             reason = "periodic full resync"
 
@@ -222,7 +228,9 @@ class Reconciler:
         if mem.settle is None:
             self.metrics.skipped.inc()
         await self._refresh_status(key, mem)
-        return _earliest(delay, self._stall_recheck(key))
+        # A poll whose time came during a settle is not lost: the next check is scheduled for it.
+        poll = max(0.05, mem.poll_at - at) if mem.poll_at else None
+        return _earliest(delay, self._stall_recheck(key), poll)
 
     async def _remember(self, tenant: Mapping[str, Any], statefulsets: Sequence[Mapping[str, Any]]) -> None:
         try:
@@ -242,31 +250,10 @@ class Reconciler:
         except (KeyError, TypeError, ValueError):
             return None
 
-    @contextlib.asynccontextmanager
-    async def _slot(self) -> AsyncIterator[None]:
-        """A place in the runner's bounded pool; the time spent waiting for it is counted."""
-        self.metrics.waiting.inc()
-        try:
-            await self.runner.slots.acquire()
-        finally:
-            self.metrics.waiting.dec()
-        try:
-            yield
-        finally:
-            self.runner.slots.release()
-
-    async def _in_flight(self, run: Awaitable[RunOutcome]) -> RunOutcome:
-        self.metrics.in_flight.inc()
-        try:
-            return await run
-        finally:
-            self.metrics.in_flight.dec()
-
     async def _rollback(self, key: Key, tenant: Mapping[str, Any], request: str) -> float | None:
         """Run rustfs.operator.rollback once for REQUEST; a failure is reported, not retried."""
         await self.recorder.event(tenant, "Normal", "RollbackStarted", f"rolling back (request {request[:100]})")
-        async with self._slot():
-            outcome = await self._in_flight(self.runner.rollback(key[0], key[1], request))
+        outcome = await self.dispatcher.exclusive(key, lambda: self.runner.rollback(key[0], key[1], request))
         result = "succeeded" if outcome.ok else outcome.status
         self.metrics.reconciles.labels(f"rollback-{result}").inc()
         log = logger.info if outcome.ok else logger.warning
@@ -341,28 +328,35 @@ class Reconciler:
         if generation is not None and status.get("observedGeneration") != generation:
             fields = reconciling(status, generation, now(), message=f"reconciling generation {generation}")
             await self._patch(tenant, fields, "reconciling")
-        # One event per run started, saying why.
+        # One event per run started, saying why; a decommission poll reports only what it finds.
         if reason == "owned objects changed":
             await self.recorder.event(
                 tenant, "Normal", "DriftDetected", "owned objects were changed outside the operator; re-applying"
             )
-        else:
+        elif reason != POLL_REASON:
             await self.recorder.event(
                 tenant, "Normal", "ReconcileStarted", f"reconciling generation {generation} ({reason})"
             )
 
-        async with self._slot():
-            # Inputs may have moved while waiting for a slot: run with the latest.
-            fresh = self.view.tenant(key)
-            if fresh is None or mem.deleting or (fresh.get("metadata") or {}).get("deletionTimestamp"):
-                return None
-            inputs = tenant_input(fresh)
-            digest = input_digest(
-                inputs, self.view.secret_versions(key), self.settings_fingerprint, tls_epoch(inputs, time.time())
-            )
-            started, started_at = now(), self.clock()
-            outcome = await self._in_flight(self.runner.run(inputs))
-        return await self._record(key, fresh, mem, reason, outcome, digest, started, started_at, inputs)
+        # Inputs may move while the tenant waits for a worker: the run takes the latest.
+        dispatched = await self.dispatcher.reconcile(key, lambda: self._prepare(key, mem), solo=mem.failures > 0)
+        if dispatched is None:
+            return None
+        run = dispatched.prepared
+        return await self._record(
+            key, run.tenant, mem, reason, dispatched.outcome, run.digest, run.started, run.started_at, run.inputs
+        )
+
+    def _prepare(self, key: Key, mem: Memory) -> Prepared | None:
+        """The tenant's inputs when its run is formed; None when it is gone or being deleted."""
+        fresh = self.view.tenant(key)
+        if fresh is None or mem.deleting or (fresh.get("metadata") or {}).get("deletionTimestamp"):
+            return None
+        inputs = tenant_input(fresh)
+        digest = input_digest(
+            inputs, self.view.secret_versions(key), self.settings_fingerprint, tls_epoch(inputs, time.time())
+        )
+        return Prepared(key, fresh, inputs, digest, now(), self.clock())
 
     async def _record(
         self,
@@ -393,6 +387,7 @@ class Reconciler:
                 "duration": round(outcome.duration, 2),
                 "changed": len(outcome.changed),
                 "generation": generation,
+                "batch": outcome.batch,
             },
         )
         if outcome.ok and outcome.result is not None:
@@ -432,6 +427,11 @@ class Reconciler:
             rolling = (outcome.result.get("status") or {}).get("currentState") == "Reconciling"
             waits = rolling and not outcome.blocked and generation != mem.record_tried
             mem.record_pending = generation if waits else None
+            mem.poll_at = 0.0
+            if outcome.result.get("requeue_after") and not outcome.blocked:
+                # A pool drains in RustFS: nothing in the cluster will say when it is done, so poll.
+                mem.poll_at = self.clock() + self.config.decommission_poll_interval
+                return self.config.decommission_poll_interval
             return None
 
         mem.failures += 1

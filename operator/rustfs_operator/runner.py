@@ -1,11 +1,15 @@
-"""The ansible-runner adapter: run the reconcile playbook for one tenant.
+"""The ansible-runner adapter: run the reconcile playbook for one tenant, or for a batch.
 
 Runs happen in a bounded thread pool (ansible_runner.run blocks), each with a
-job timeout, in a private data directory per tenant whose artifacts are
-rotated. The Tenant goes in as an extra-vars file (0600) holding only Secret
-*references*; playbook output is never printed or logged, and only the
+job timeout, in a private data directory whose artifacts are rotated: one per
+tenant for single runs, one per worker slot for batches, so the disk use stays
+bounded either way. The Tenants go in as an extra-vars file (0600) holding only
+Secret *references*; playbook output is never printed or logged, and only the
 events needed afterwards (failures, the final stats) are written to disk.
-The result comes back through `set_stats` (`rustfs_result`).
+The result comes back through `set_stats`: `rustfs_result` for one tenant,
+`rustfs_results` (keyed "<namespace>/<name>") for a batch.
+
+Which tenants share a run, and when it starts, is decided by dispatch.py.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +31,7 @@ import ansible_runner
 from rustfs_operator.config import Config
 
 RESULT = "rustfs_result"  # what the reconcile playbook publishes (set_stats)
+BATCH_RESULTS = "rustfs_results"  # ... for a batch (`tenants`): "<namespace>/<name>" -> result or failure
 ROLLBACK_PLAYBOOK = "rustfs.operator.rollback"
 ROLLBACK_RESULT = "rustfs_rollback"
 
@@ -45,6 +50,7 @@ class RunOutcome:
     error: str = ""
     artifacts: str = ""
     changed: list[Mapping[str, Any]] = field(default_factory=list)
+    batch: int = 1  # tenants the run carried (its duration is the whole run's)
 
     @property
     def ok(self) -> bool:
@@ -55,13 +61,83 @@ class RunOutcome:
         return bool(self.ok and self.result and self.result.get("blocked"))
 
 
+@dataclass(frozen=True)
+class Played:
+    """How one ansible-runner run ended, before it is read as one or several tenants' outcomes."""
+
+    status: str
+    rc: int | None
+    duration: float
+    value: Any = None  # the set_stats value the caller asked for
+    problem: str = ""  # why the run failed or published no value ("" when it did)
+    artifacts: str = ""
+
+
+def single_outcome(played: Played) -> RunOutcome:
+    """A single-tenant run: `rustfs_result`, or the reason it is missing."""
+    result = played.value if isinstance(played.value, Mapping) else None
+    return RunOutcome(
+        status=played.status if result is not None or played.status != "successful" else "failed",
+        rc=played.rc,
+        duration=played.duration,
+        result=result,
+        error=played.problem,
+        artifacts=played.artifacts,
+        changed=list(result.get("changed") or []) if result is not None else [],
+    )
+
+
+def batch_key(tenant: Mapping[str, Any]) -> str:
+    """How the playbook names a tenant in `rustfs_results`."""
+    metadata = tenant.get("metadata") or {}
+    return f"{metadata.get('namespace') or 'default'}/{metadata.get('name') or ''}"
+
+
+def batch_outcomes(tenants: Sequence[Mapping[str, Any]], played: Played) -> list[RunOutcome]:
+    """One outcome per tenant of a batch, in order.
+
+    A tenant's own entry wins: a result means its reconcile completed (even if
+    the run failed later), a failure entry is its own error and touches no
+    other tenant. Without an entry (timeout, crash, a play that never reached
+    it), the tenant shares the run's fate.
+    """
+    results = played.value if isinstance(played.value, Mapping) else {}
+    size = len(tenants)
+    outcomes = []
+    for tenant in tenants:
+        entry = results.get(batch_key(tenant))
+        if isinstance(entry, Mapping) and entry.get("failed"):
+            error = str(entry.get("error") or "the tenant's reconcile failed")
+            outcomes.append(
+                RunOutcome("failed", played.rc, played.duration, error=error, artifacts=played.artifacts, batch=size)
+            )
+        elif isinstance(entry, Mapping):
+            outcomes.append(
+                RunOutcome(
+                    "successful",
+                    played.rc,
+                    played.duration,
+                    result=entry,
+                    artifacts=played.artifacts,
+                    changed=list(entry.get("changed") or []),
+                    batch=size,
+                )
+            )
+        else:
+            status = played.status if played.status != "successful" else "failed"
+            error = played.problem or "the playbook published no result for this tenant"
+            outcomes.append(
+                RunOutcome(status, played.rc, played.duration, error=error, artifacts=played.artifacts, batch=size)
+            )
+    return outcomes
+
+
 class PlaybookRunner:
     def __init__(self, config: Config, env: Mapping[str, str]) -> None:
         self.config = config
         self.env = dict(env)
         self.root = config.work_dir / "runs"
         self.root.mkdir(parents=True, exist_ok=True)
-        self.slots = asyncio.Semaphore(config.workers)
         self._executor = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="ansible-run")
         self._stopping = threading.Event()
 
@@ -77,34 +153,52 @@ class PlaybookRunner:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     async def run(self, tenant: Mapping[str, Any]) -> RunOutcome:
-        """Run the playbook for TENANT (the dict `digest.tenant_input` builds). Call with a slot held."""
+        """Run the playbook for TENANT (the dict `digest.tenant_input` builds), in the tenant's own directory."""
         metadata = tenant["metadata"]
-        extravars = {"tenant": dict(tenant)}
-        return await self._in_pool(metadata["namespace"], metadata["name"], self.config.playbook, extravars)
+        private = self.directory(metadata["namespace"], metadata["name"])
+        played = await self._in_pool(private, self.config.playbook, {"tenant": dict(tenant)}, RESULT)
+        return single_outcome(played)
+
+    async def run_batch(self, slot: int, tenants: Sequence[Mapping[str, Any]]) -> list[RunOutcome]:
+        """Run the playbook once for TENANTS, one after the other; one outcome per tenant, in order.
+
+        SLOT (the worker's index) names the data directory: a worker runs one
+        batch at a time, so batches never share a directory, and there are at
+        most `workers` of them whatever the tenants.
+        """
+        private = self.root / f"batch-{slot}"
+        extravars = {"tenants": [dict(t) for t in tenants]}
+        timeout = self.config.run_timeout * len(tenants)
+        played = await self._in_pool(private, self.config.playbook, extravars, BATCH_RESULTS, timeout)
+        return batch_outcomes(tenants, played)
 
     async def rollback(self, namespace: str, name: str, request: str) -> RunOutcome:
-        """Run rustfs.operator.rollback for the tenant, answering REQUEST. Call with a slot held."""
+        """Run rustfs.operator.rollback for the tenant, answering REQUEST."""
         extravars = {
             "tenant_name": name,
             "tenant_namespace": namespace,
             "rollback_request": request,
             "fail_on_problems": False,
         }
-        return await self._in_pool(namespace, name, ROLLBACK_PLAYBOOK, extravars, ROLLBACK_RESULT)
+        played = await self._in_pool(self.directory(namespace, name), ROLLBACK_PLAYBOOK, extravars, ROLLBACK_RESULT)
+        return single_outcome(played)
 
     async def _in_pool(
-        self, namespace: str, name: str, playbook: str, extravars: dict[str, Any], result_key: str = RESULT
-    ) -> RunOutcome:
+        self, private: Path, playbook: str, extravars: dict[str, Any], result_key: str, timeout: int | None = None
+    ) -> Played:
         loop = asyncio.get_running_loop()
-        private = self.directory(namespace, name)
-        return await loop.run_in_executor(self._executor, self._run, private, playbook, extravars, result_key)
+        return await loop.run_in_executor(
+            self._executor, self._run, private, playbook, extravars, result_key, timeout or self.config.run_timeout
+        )
 
-    def _run(self, private: Path, playbook: str, extravars: dict[str, Any], result_key: str) -> RunOutcome:
+    def _run(self, private: Path, playbook: str, extravars: dict[str, Any], result_key: str, timeout: int) -> Played:
         (private / "env").mkdir(parents=True, exist_ok=True)
         extravars = {
             **extravars,
             "cluster_domain": self.config.cluster_domain,
             "default_image": self.config.default_image,
+            # An extra var: it reaches the tenant role's decommission pass in every entry point.
+            "tenant_admin_endpoint": self.config.admin_endpoint,
         }
         path = private / "env" / "extravars"
         with open(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600), "w") as f:
@@ -133,27 +227,25 @@ class PlaybookRunner:
                 quiet=True,
                 suppress_env_files=True,
                 rotate_artifacts=self.config.rotate_artifacts,
-                timeout=self.config.run_timeout,
+                timeout=timeout,
                 event_handler=on_event,
                 cancel_callback=self._stopping.is_set,
                 settings={"suppress_output_file": True, "suppress_ansible_output": True},
             )
         except Exception as error:  # ansible-runner could not even start the run
-            return RunOutcome("error", None, time.monotonic() - start, error=f"{type(error).__name__}: {error}")
-        duration = time.monotonic() - start
-        result = stats.get(result_key)
+            return Played("error", None, time.monotonic() - start, problem=f"{type(error).__name__}: {error}")
         status = str(run.status)
+        value = stats.get(result_key)
         problem = ""
         if status == "timeout":
-            problem = f"the playbook did not finish within {self.config.run_timeout}s"
-        elif status != "successful" or not isinstance(result, Mapping):
+            problem = f"the playbook did not finish within {timeout}s"
+        elif status != "successful" or not isinstance(value, Mapping):
             problem = "; ".join(failures) or f"ansible-playbook ended with {status} (rc={run.rc})"
-        return RunOutcome(
-            status=status if isinstance(result, Mapping) or status != "successful" else "failed",
+        return Played(
+            status=status,
             rc=run.rc,
-            duration=duration,
-            result=result if isinstance(result, Mapping) else None,
-            error=problem,
+            duration=time.monotonic() - start,
+            value=value,
+            problem=problem,
             artifacts=str(run.config.artifact_dir),
-            changed=list(result.get("changed") or []) if isinstance(result, Mapping) else [],
         )

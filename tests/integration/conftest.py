@@ -19,6 +19,8 @@ from typing import Any
 import kube
 import pytest
 from kubernetes import client
+from operator_support import operator_identity
+from support.playbook import run_playbook
 
 
 def _live_loopback(path: str) -> bool:
@@ -94,3 +96,25 @@ def sa_kubeconfig(api: client.ApiClient, tmp_path: Path) -> Iterator[kube.SaKube
     yield make
     for ns, name in made:
         kube.delete_cluster_rbac(api, ns, name)
+
+
+# --- the operator's home, shared by the operator-mode test modules ------------------------------
+
+
+@pytest.fixture(scope="module")
+def crd(kubeconfig: Path) -> None:
+    installed = run_playbook("rustfs.operator.install_crds")
+    assert installed.returncode == 0, installed.output
+
+
+@pytest.fixture(scope="module")
+def operator_home(api: client.ApiClient, crd: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The operator's namespace (for its Lease) and a kubeconfig with the shipped RBAC, per test module."""
+    work = tmp_path_factory.mktemp("operator")
+    namespace = kube.create_namespace(api, "it-operator-home")
+    kubeconfig = operator_identity(api, namespace, work)
+    try:
+        yield namespace, kubeconfig, work
+    finally:
+        kube.delete_cluster_rbac(api, namespace, "rustfs-operator")
+        kube.delete_namespace(api, namespace)

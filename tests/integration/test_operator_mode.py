@@ -21,8 +21,8 @@ from typing import Any
 import kube
 import pytest
 from kubernetes import client
-from operator_support import OperatorProcess, label_tenant, operator_identity, shipped_rules, wait_until
-from support.playbook import example_documents, example_tenant, run_playbook
+from operator_support import OperatorProcess, label_tenant, shipped_rules, wait_until
+from support.playbook import example_documents, example_tenant
 
 pytestmark = pytest.mark.integration
 
@@ -31,25 +31,6 @@ GROUP, VERSION, PLURAL = "rustfs.com", "v1alpha1", "tenants"
 
 
 # --- fixtures -------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def crd(kubeconfig: Path) -> None:
-    installed = run_playbook("rustfs.operator.install_crds")
-    assert installed.returncode == 0, installed.output
-
-
-@pytest.fixture(scope="module")
-def operator_home(api: client.ApiClient, crd: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """The operator's namespace (for its Lease) and a kubeconfig with the shipped RBAC."""
-    work = tmp_path_factory.mktemp("operator")
-    namespace = kube.create_namespace(api, "it-operator-home")
-    kubeconfig = operator_identity(api, namespace, work)
-    try:
-        yield namespace, kubeconfig, work
-    finally:
-        kube.delete_cluster_rbac(api, namespace, "rustfs-operator")
-        kube.delete_namespace(api, namespace)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,6 @@ APPLIED = ["ServiceAccount/t-sa", "Service/t-io", "StatefulSet/t-p"]
 
 class FakeRunner:
     def __init__(self) -> None:
-        self.slots = asyncio.Semaphore(2)
         self.outcomes: list[RunOutcome] = []
         self.calls: list[dict[str, Any]] = []
         self.rollbacks: list[str] = []
@@ -40,6 +39,9 @@ class FakeRunner:
     async def run(self, tenant: Mapping[str, Any]) -> RunOutcome:
         self.calls.append(dict(tenant))
         return self.outcomes.pop(0) if self.outcomes else succeeded([])
+
+    async def run_batch(self, slot: int, tenants: Sequence[Mapping[str, Any]]) -> list[RunOutcome]:
+        return [await self.run(tenant) for tenant in tenants]
 
 
 class FakeRecorder:
@@ -457,3 +459,55 @@ def test_a_rolling_pool_is_checked_again_at_its_rollout_deadline(world: World) -
     world.view.put_tenant(world.tenant)
     delay = world.reconciler._stall_recheck(KEY)
     assert delay is not None and 25 <= delay <= 30
+
+
+# --- pool decommission ---------------------------------------------------------------------------
+
+
+def draining() -> RunOutcome:
+    outcome = succeeded([])
+    assert outcome.result is not None
+    return RunOutcome("successful", 0, 3.0, result={**outcome.result, "requeue_after": 30})
+
+
+def test_a_draining_pool_is_polled_without_a_spec_change_and_quietly(world: World) -> None:
+    world.runner.outcomes += [draining(), draining(), succeeded([])]
+    assert world.check() == 30.0  # the decommission poll interval (Config default)
+    world.now += 1
+    world.show_children()
+    assert world.check() == 29.0  # the baseline is taken; the poll stays scheduled
+    assert world.runs() == 1
+    world.now += 29
+    world.check()
+    assert world.runs() == 2  # polled: nothing else changed
+    world.check()
+    world.now += 30
+    world.check()
+    assert world.runs() == 3
+    # The drain is over (no requeue_after): no more polls.
+    world.check()
+    world.now += 300
+    world.check()
+    assert world.runs() == 3
+    started = [message for reason, message in world.recorder.posted if reason == "ReconcileStarted"]
+    assert len(started) == 1  # polls post no event of their own
+
+
+def test_a_poll_due_while_the_baseline_is_taken_is_not_lost(world: World) -> None:
+    world.runner.outcomes += [draining(), succeeded([])]
+    world.check()
+    world.now += 40  # past the poll time, before the watch showed the objects
+    world.show_children()
+    assert world.check() == 0.05  # this check takes the baseline; the poll comes right after
+    world.check()
+    assert world.runs() == 2
+
+
+def test_a_blocked_tenant_is_not_polled(world: World) -> None:
+    blocked = succeeded([], blocked=True)
+    assert blocked.result is not None
+    world.runner.outcomes.append(RunOutcome("successful", 0, 1.0, result={**blocked.result, "requeue_after": 30}))
+    assert world.check() is None
+    world.now += 100
+    world.check()
+    assert world.runs() == 1
