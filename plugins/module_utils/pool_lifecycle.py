@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
+import ssl
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +42,15 @@ from ansible_collections.rustfs.operator.plugins.module_utils.rustfs_admin impor
     RustfsAdminClient,
     RustfsAdminError,
 )
+from ansible_collections.rustfs.operator.plugins.module_utils.tls import (
+    CA_KEY,
+    SOURCE_CERTIFICATE_SECRET_CA,
+    default_entry,
+    explicit_ca_ref,
+    secret_name,
+    trust_source,
+)
+from ansible_collections.rustfs.operator.plugins.module_utils.tls_observe import secret_data
 
 ADMIN_PORT = 9000
 # RustFS's built-in credentials, which it uses when neither credsSecret nor spec.env sets them (spec 5).
@@ -51,12 +62,11 @@ ACTION_VERBS = {
     "DeleteStatefulSet": "deleted",
 }
 
-AdminFactory = Callable[[str, Credentials, bool], RustfsAdminClient]
+AdminFactory = Callable[[str, Credentials, "ssl.SSLContext | None"], RustfsAdminClient]
 
 
-def _admin(base_url: str, credentials: Credentials, tls: bool) -> RustfsAdminClient:
-    # A TLS tenant's certificate is checked against the system trust store (see docs/decommission.md).
-    return RustfsAdminClient(base_url, credentials)
+def _admin(base_url: str, credentials: Credentials, context: ssl.SSLContext | None) -> RustfsAdminClient:
+    return RustfsAdminClient(base_url, credentials, ssl_context=context)
 
 
 @dataclass
@@ -91,6 +101,31 @@ def _literal_env(tenant: Tenant, name: str) -> str | None:
         if entry.get("name") == name and isinstance(entry.get("value"), str):
             return str(entry["value"])
     return None
+
+
+def admin_trust(client: Any, tenant: Tenant) -> ssl.SSLContext | None:
+    """For a TLS tenant, what its server certificate is verified against: the CA its pods trust.
+
+    That is the CA of spec 9.1's caTrust (`caSecretRef` with source SecretRef, else the default
+    certificate Secret's `ca.crt`), added to the system trust store; the host name is checked too.
+    A CA that cannot be read leaves the system store alone, and the call fails verification rather
+    than trusting anything.
+    """
+    if not tenant.tls_enabled:
+        return None
+    context = ssl.create_default_context()
+    reference = explicit_ca_ref(tenant)
+    if reference is None and trust_source(tenant) == SOURCE_CERTIFICATE_SECRET_CA:
+        entry = default_entry(tenant)
+        name = secret_name(tenant, entry) if entry is not None else ""
+        reference = (name, CA_KEY) if name else None
+    if reference is not None:
+        bundle = secret_data(get_or_none(client, "Secret", "v1", reference[0], tenant.namespace), reference[1])
+        # A bad bundle is tls_observe's to report (CaBundleInvalid); verification then fails here.
+        with contextlib.suppress(UnicodeDecodeError, ssl.SSLError, ValueError):
+            if bundle:
+                context.load_verify_locations(cadata=bundle.decode("ascii"))
+    return context
 
 
 def admin_credentials(client: Any, tenant: Tenant) -> Credentials:
@@ -137,7 +172,7 @@ def observe_and_plan(
     admin = None
     if names:
         credentials = admin_credentials(client, tenant)
-        admin = admin_factory(admin_url(tenant, cluster_domain, endpoint), credentials, tenant.tls_enabled)
+        admin = admin_factory(admin_url(tenant, cluster_domain, endpoint), credentials, admin_trust(client, tenant))
         for name in names:
             try:
                 observations[name] = admin.pool_status(pool_argument(tenant, name, cluster_domain))

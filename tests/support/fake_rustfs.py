@@ -12,10 +12,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import ssl
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
@@ -136,8 +139,12 @@ class FakeRustfs:
 
 
 @contextmanager
-def serving(fake: FakeRustfs) -> Iterator[str]:
-    """Serve FAKE on 127.0.0.1 (a free port); yields its base URL."""
+def serving(fake: FakeRustfs, tls: tuple[str, str] | None = None) -> Iterator[str]:
+    """Serve FAKE on 127.0.0.1 (a free port); yields its base URL.
+
+    TLS: (certificate PEM, key PEM) to serve HTTPS; the URL then names `localhost`, which the
+    certificate must cover.
+    """
 
     class Handler(BaseHTTPRequestHandler):
         def _reply(self) -> None:
@@ -157,10 +164,20 @@ def serving(fake: FakeRustfs) -> Iterator[str]:
             return
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    if tls is not None:
+        with tempfile.TemporaryDirectory() as directory:
+            certificate, key = Path(directory, "tls.crt"), Path(directory, "tls.key")
+            certificate.write_text(tls[0])
+            key.write_text(tls[1])
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(certificate, key)
+        httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+        base = f"https://localhost:{httpd.server_address[1]}"
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+        yield base
     finally:
         httpd.shutdown()
         httpd.server_close()

@@ -14,6 +14,7 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.dynamic.exceptions import NotFoundError
 from support.fake_rustfs import ACCESS, SECRET, FakeRustfs, serving
 
+from ansible_collections.rustfs.operator.plugins.module_utils import certificates as certs
 from ansible_collections.rustfs.operator.plugins.module_utils import pool_lifecycle as lc
 from ansible_collections.rustfs.operator.plugins.module_utils.model import parse_tenant
 
@@ -176,3 +177,45 @@ def test_a_drained_pool_statefulset_is_deleted_in_the_foreground_and_only_once(e
     assert cluster.deleted == [("StatefulSet", "demo-a", {"propagationPolicy": "Foreground"})]
     # Already gone (deleted by someone else meanwhile): nothing to do, nothing reported.
     assert lc.carry_out(cluster, result, "ns", check_mode=False) == []
+
+
+# --- a TLS tenant: the admin API's certificate is verified against the tenant's CA --------------
+
+
+@pytest.fixture(scope="module")
+def pki() -> dict[str, str]:
+    ca_key = certs.generate_private_key("ECDSA")
+    ca = certs.create_ca_certificate(ca_key, "tenant CA")
+    key = certs.generate_private_key("ECDSA")
+    leaf = certs.create_server_certificate(key, ca, ca_key, dns_names=["localhost"])
+    return {"ca": ca, "leaf": leaf, "key": key}
+
+
+def tls_tenant(eng: Any) -> Any:
+    return tenant(eng, [start()], tls={"mode": "certManager", "certManager": {"secretName": "srv"}})
+
+
+def ca_secret(ca: str) -> dict[str, Any]:
+    return {"kind": "Secret", "metadata": {"name": "srv"}, "data": {"ca.crt": base64.b64encode(ca.encode()).decode()}}
+
+
+def test_a_tls_tenant_admin_api_is_trusted_through_its_ca_secret(eng, pki):
+    fake = FakeRustfs(access="rustfsadmin", secret="rustfsadmin", learn_pools=True)
+    with serving(fake, tls=(pki["leaf"], pki["key"])) as url:
+        cluster = Cluster(ca_secret(pki["ca"]))
+        result = lc.observe_and_plan(cluster, tls_tenant(eng), None, {"a"}, NOW, "c", url)
+        assert result.errors == []
+        assert lc.carry_out(cluster, result, "ns", check_mode=False)[0]["action"] == "decommission-started"
+    assert [c[0] for c in fake.calls] == ["GET", "POST"]
+
+
+def test_without_the_tenant_ca_the_admin_api_is_not_trusted(eng, pki):
+    fake = FakeRustfs(access="rustfsadmin", secret="rustfsadmin", learn_pools=True)
+    with serving(fake, tls=(pki["leaf"], pki["key"])) as url:
+        result = lc.observe_and_plan(Cluster(), tls_tenant(eng), None, {"a"}, NOW, "c", url)
+    assert fake.calls == []  # nothing, not even the signed request, reached an untrusted server
+    assert "CERTIFICATE_VERIFY_FAILED" in result.errors[0] or "certificate verify failed" in result.errors[0]
+
+
+def test_a_plain_tenant_needs_no_trust(eng):
+    assert lc.admin_trust(Cluster(), tenant(eng)) is None
