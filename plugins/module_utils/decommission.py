@@ -148,6 +148,10 @@ class DecommissionPlan:
     actions: list[Action] = field(default_factory=list)
     problems: list[FieldError] = field(default_factory=list)
 
+    def status_items(self) -> list[JSON]:
+        """Each pool's lifecycle fields, as `status.pools` items (name, lifecycleState, decommission)."""
+        return [{"name": name, **pool.status_fields()} for name, pool in self.pools.items()]
+
     @property
     def requeue_seconds(self) -> int | None:
         """Poll again in 30 s while a pool drains or a drained pool's StatefulSet is being deleted."""
@@ -161,7 +165,7 @@ class DecommissionPlan:
         """A refused request first; otherwise what the pools' new lifecycle says (lifecycle_signal())."""
         if self.problems:
             return Signal(REASON_FAILED, "; ".join(p["message"] for p in self.problems), True)
-        return lifecycle_signal([{"name": p.pool, **p.status_fields()} for p in self.pools.values()])
+        return lifecycle_signal(self.status_items())
 
 
 def lifecycle_signal(pools: Sequence[Mapping[str, Any]]) -> Signal | None:

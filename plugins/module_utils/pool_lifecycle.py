@@ -17,8 +17,6 @@ as a port-forward on 127.0.0.1; an unreachable API is reported and retried, neve
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import ssl
 from collections.abc import Callable, Collection, Mapping
@@ -137,13 +135,14 @@ def admin_credentials(client: Any, tenant: Tenant) -> Credentials:
     reference = as_dict(tenant.spec.get("credsSecret")).get("name")
     if reference:
         secret = get_or_none(client, "Secret", "v1", str(reference), tenant.namespace)
-        data = as_dict(as_dict(secret).get("data"))
+        access, secret_key = secret_data(secret, "accesskey"), secret_data(secret, "secretkey")
+        unusable = KeyError(f"Secret {reference} has no usable accesskey/secretkey")
+        if access is None or secret_key is None:
+            raise unusable
         try:
-            access = base64.b64decode(str(data["accesskey"]), validate=True).decode("utf-8")
-            secret_key = base64.b64decode(str(data["secretkey"]), validate=True).decode("utf-8")
-        except (KeyError, binascii.Error, UnicodeDecodeError):
-            raise KeyError(f"Secret {reference} has no usable accesskey/secretkey") from None
-        return Credentials(access, secret_key)
+            return Credentials(access.decode("utf-8"), secret_key.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise unusable from None
     return Credentials(
         _literal_env(tenant, "RUSTFS_ACCESS_KEY") or DEFAULT_CREDENTIALS[0],
         _literal_env(tenant, "RUSTFS_SECRET_KEY") or DEFAULT_CREDENTIALS[1],

@@ -356,10 +356,6 @@ def _pool_of(statefulset: Mapping[str, Any]) -> str:
     return str(((statefulset.get("metadata") or {}).get("labels") or {}).get(c.LABEL_POOL, ""))
 
 
-def _lifecycle_items(lifecycle: LifecyclePass) -> list[dict[str, Any]]:
-    return [{"name": name, **pool.status_fields()} for name, pool in lifecycle.plan.pools.items()]
-
-
 def _lifecycle(
     client: Any,
     request: Request,
@@ -431,13 +427,14 @@ def reconcile(client: Any, request: Request, show_diff: bool = False) -> Outcome
         found, outcome.warnings = check_configuration(facts, active, live["statefulsets"])
         problems = found + foreign_statefulsets(client, plan["statefulsets"], live["statefulsets"], name) + problems
     problems = plan["problems"] + problems
-    lifecycle = None
+    lifecycle, lifecycle_items = None, None
     if not problems and tenant is not None:
         lifecycle, refused = _lifecycle(client, request, document, stored_status, live["statefulsets"])
         problems += refused
         if lifecycle is not None:
             outcome.requeue_after = lifecycle.plan.requeue_seconds
-            after = with_lifecycle(stored_status, _lifecycle_items(lifecycle))
+            lifecycle_items = lifecycle.plan.status_items()
+            after = with_lifecycle(stored_status, lifecycle_items)
             if decommissioned_pools(after) != decommissioned_pools(stored_status):
                 # A pool drained in this pass: the others are applied without it right away.
                 plan = plan_tenant(document, live["statefulsets"], after, options, facts)
@@ -462,7 +459,7 @@ def reconcile(client: Any, request: Request, show_diff: bool = False) -> Outcome
             done = carry_out(client, lifecycle, namespace, dry_run)
             outcome.changes += done
             outcome.writes += len(done)
-            retired = decommissioned_pools({"pools": _lifecycle_items(lifecycle)})
+            retired = decommissioned_pools({"pools": lifecycle_items})
             statefulsets = [s for s in statefulsets if _pool_of(s) not in retired]
         for obj in plan["objects"]:
             if obj["kind"] == "Certificate" and request.tls is not None:
@@ -494,7 +491,7 @@ def reconcile(client: Any, request: Request, show_diff: bool = False) -> Outcome
             kept,
             tls.get("status") or None,
             dry_run,
-            lifecycle=_lifecycle_items(lifecycle) if lifecycle is not None and not problems else None,
+            lifecycle=lifecycle_items if not problems else None,
         )
         outcome.status, outcome.status_changed, outcome.events = (
             written["status"],

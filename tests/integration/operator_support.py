@@ -17,6 +17,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +159,20 @@ class OperatorProcess:
                 self.process.wait(timeout=30)
         self._log_file.close()
         return int(self.process.returncode)
+
+
+@contextmanager
+def active_operator(operator_home: Any, prefix: str, **settings: str | int | float) -> Iterator[OperatorProcess]:
+    """An operator of its own instance (OPERATOR_HOME: the `operator_home` fixture), once it leads;
+    on leaving, it must stop cleanly."""
+    namespace, kubeconfig, work = operator_home
+    process = OperatorProcess(kubeconfig, namespace, f"{prefix}-{uuid.uuid4().hex[:6]}", work, **settings)
+    try:
+        process.wait_role("active")
+        yield process
+    finally:
+        code = process.stop()
+        assert code == 0, process.output()[-4000:]
 
 
 def label_tenant(tenant: dict[str, Any], instance: str) -> dict[str, Any]:

@@ -19,15 +19,9 @@ from kubernetes import client
 from support.fake_rustfs import ACCESS, SECRET, FakeRustfs, serving
 from support.playbook import PlaybookRun, run_playbook
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("crd")]
 
 DECOMMISSION = "/rustfs/admin/v3/pools/decommission"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def tenant_crd(kubeconfig: Path) -> None:
-    installed = run_playbook("rustfs.operator.install_crds")
-    assert installed.returncode == 0, installed.output
 
 
 def play(tenant: dict[str, Any], tmp_path: Path, **extra: Any) -> PlaybookRun:

@@ -9,14 +9,13 @@ start and the end of the drain: only the operator's own polling can notice that 
 from __future__ import annotations
 
 import base64
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import kube
 import pytest
 from kubernetes import client
-from operator_support import OperatorProcess, label_tenant, wait_until
+from operator_support import OperatorProcess, active_operator, label_tenant, wait_until
 from support.fake_rustfs import ACCESS, SECRET, FakeRustfs, serving
 
 pytestmark = pytest.mark.integration
@@ -34,15 +33,8 @@ def rustfs() -> Iterator[tuple[FakeRustfs, str]]:
 
 @pytest.fixture(scope="module")
 def operator(operator_home: Any, rustfs: tuple[FakeRustfs, str]) -> Iterator[OperatorProcess]:
-    home, identity, work = operator_home
-    instance = f"drain-{uuid.uuid4().hex[:6]}"
-    process = OperatorProcess(identity, home, instance, work, admin_endpoint=rustfs[1], decommission_poll_interval=2)
-    try:
-        process.wait_role("active")
+    with active_operator(operator_home, "drain", admin_endpoint=rustfs[1], decommission_poll_interval=2) as process:
         yield process
-    finally:
-        code = process.stop()
-        assert code == 0, process.output()[-4000:]
 
 
 def read(api: client.ApiClient, namespace: str) -> dict[str, Any]:

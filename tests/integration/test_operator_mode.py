@@ -21,7 +21,7 @@ from typing import Any
 import kube
 import pytest
 from kubernetes import client
-from operator_support import OperatorProcess, label_tenant, shipped_rules, wait_until
+from operator_support import OperatorProcess, active_operator, label_tenant, shipped_rules, wait_until
 from support.playbook import example_documents, example_tenant
 
 pytestmark = pytest.mark.integration
@@ -35,14 +35,8 @@ GROUP, VERSION, PLURAL = "rustfs.com", "v1alpha1", "tenants"
 
 @pytest.fixture(scope="module")
 def operator(operator_home: Any) -> Iterator[OperatorProcess]:
-    namespace, kubeconfig, work = operator_home
-    process = OperatorProcess(kubeconfig, namespace, f"shared-{uuid.uuid4().hex[:6]}", work)
-    try:
-        process.wait_role("active")
+    with active_operator(operator_home, "shared") as process:
         yield process
-    finally:
-        code = process.stop()
-        assert code == 0, process.output()[-4000:]
 
 
 # --- helpers --------------------------------------------------------------------
