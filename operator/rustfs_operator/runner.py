@@ -3,8 +3,10 @@
 Runs happen in a bounded thread pool (ansible_runner.run blocks), each with a
 job timeout, in a private data directory whose artifacts are rotated: one per
 tenant for single runs, one per worker slot for batches, so the disk use stays
-bounded either way. The Tenants go in as an extra-vars file (0600) holding only
-Secret *references*; playbook output is never printed or logged, and only the
+bounded either way. The Tenants go in as a JSON file of their own (0600, holding
+only Secret *references*) that the playbook reads with `rustfs.operator.tenant_load`,
+never as extra vars: Ansible templates extra vars, and a Tenant is written by
+whoever may create one (SECURITY.md). Playbook output is never printed or logged, and only the
 events needed afterwards (failures, the final stats) are written to disk.
 The result comes back through `set_stats`: `rustfs_result` for one tenant,
 `rustfs_results` (keyed "<namespace>/<name>") for a batch.
@@ -20,13 +22,14 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import ansible_runner
+import yaml
 
 from rustfs_operator.config import Config
 
@@ -83,8 +86,20 @@ def single_outcome(played: Played) -> RunOutcome:
         result=result,
         error=played.problem,
         artifacts=played.artifacts,
-        changed=list(result.get("changed") or []) if result is not None else [],
+        changed=changed_objects(result) if result is not None else [],
     )
+
+
+def changed_objects(result: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The objects a run changed: a reconcile's `changed` list, or that of the reconcile inside a rollback.
+
+    A rollback's own `changed` is the module's boolean; taking it for the list
+    crashed the operator on every rollback request.
+    """
+    for source in (result, result.get("reconcile")):
+        if isinstance(source, Mapping) and isinstance(source.get("changed"), list):
+            return [item for item in source["changed"] if isinstance(item, Mapping)]
+    return []
 
 
 def batch_key(tenant: Mapping[str, Any]) -> str:
@@ -119,7 +134,7 @@ def batch_outcomes(tenants: Sequence[Mapping[str, Any]], played: Played) -> list
                     played.duration,
                     result=entry,
                     artifacts=played.artifacts,
-                    changed=list(entry.get("changed") or []),
+                    changed=changed_objects(entry),
                     batch=size,
                 )
             )
@@ -130,6 +145,46 @@ def batch_outcomes(tenants: Sequence[Mapping[str, Any]], played: Played) -> list
                 RunOutcome(status, played.rc, played.duration, error=error, artifacts=played.artifacts, batch=size)
             )
     return outcomes
+
+
+# The playbook variable naming the file (`tenant_file`: one, `tenants_file`: a batch) and its Tenants.
+TenantsFile = tuple[str, Sequence[Mapping[str, Any]]]
+
+
+class _Unsafe(str):
+    """A string value written as `!unsafe`: Ansible's own mark for data that is never a template."""
+
+
+def _mark(value: Any) -> Any:
+    if isinstance(value, str):
+        return _Unsafe(value) if value else value  # Ansible reads `!unsafe ''` as null
+    if isinstance(value, Mapping):
+        return {str(key): _mark(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_mark(item) for item in value]
+    return value
+
+
+class _UnsafeDumper(yaml.SafeDumper):
+    pass
+
+
+_UnsafeDumper.add_representer(_Unsafe, lambda dumper, value: dumper.represent_scalar("!unsafe", str(value)))
+
+
+def unsafe_yaml(value: Any) -> str:
+    """Extra vars as ansible-playbook reads them (`-e @FILE`): trusted templates, unless tagged.
+
+    Some carry user data (a rollback request is a Tenant annotation), and no
+    operator setting is a template either, so every string is tagged.
+    """
+    return str(yaml.dump(_mark(value), Dumper=_UnsafeDumper, default_flow_style=False, allow_unicode=True))
+
+
+def _write_private(path: Path, value: Any, dump: Callable[[Any], str] = json.dumps) -> None:
+    """A file only the operator may read: a Tenant names its Secrets, and runs may share a volume."""
+    with open(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600), "w") as f:
+        f.write(dump(value))
 
 
 class PlaybookRunner:
@@ -156,7 +211,7 @@ class PlaybookRunner:
         """Run the playbook for TENANT (the dict `digest.tenant_input` builds), in the tenant's own directory."""
         metadata = tenant["metadata"]
         private = self.directory(metadata["namespace"], metadata["name"])
-        played = await self._in_pool(private, self.config.playbook, {"tenant": dict(tenant)}, RESULT)
+        played = await self._in_pool(private, self.config.playbook, {}, RESULT, tenants=("tenant_file", [tenant]))
         return single_outcome(played)
 
     async def run_batch(self, slot: int, tenants: Sequence[Mapping[str, Any]]) -> list[RunOutcome]:
@@ -167,9 +222,10 @@ class PlaybookRunner:
         most `workers` of them whatever the tenants.
         """
         private = self.root / f"batch-{slot}"
-        extravars = {"tenants": [dict(t) for t in tenants]}
         timeout = self.config.run_timeout * len(tenants)
-        played = await self._in_pool(private, self.config.playbook, extravars, BATCH_RESULTS, timeout)
+        played = await self._in_pool(
+            private, self.config.playbook, {}, BATCH_RESULTS, timeout, tenants=("tenants_file", tenants)
+        )
         return batch_outcomes(tenants, played)
 
     async def rollback(self, namespace: str, name: str, request: str) -> RunOutcome:
@@ -184,15 +240,41 @@ class PlaybookRunner:
         return single_outcome(played)
 
     async def _in_pool(
-        self, private: Path, playbook: str, extravars: dict[str, Any], result_key: str, timeout: int | None = None
+        self,
+        private: Path,
+        playbook: str,
+        extravars: dict[str, Any],
+        result_key: str,
+        timeout: int | None = None,
+        tenants: TenantsFile | None = None,
     ) -> Played:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
-            self._executor, self._run, private, playbook, extravars, result_key, timeout or self.config.run_timeout
+            self._executor,
+            self._run,
+            private,
+            playbook,
+            extravars,
+            result_key,
+            timeout or self.config.run_timeout,
+            tenants,
         )
 
-    def _run(self, private: Path, playbook: str, extravars: dict[str, Any], result_key: str, timeout: int) -> Played:
+    def _run(
+        self,
+        private: Path,
+        playbook: str,
+        extravars: dict[str, Any],
+        result_key: str,
+        timeout: int,
+        tenants: TenantsFile | None = None,
+    ) -> Played:
         (private / "env").mkdir(parents=True, exist_ok=True)
+        if tenants is not None:
+            variable, items = tenants
+            tenant_path = private / "tenants.json"
+            _write_private(tenant_path, [dict(t) for t in items])
+            extravars = {**extravars, variable: str(tenant_path)}
         extravars = {
             **extravars,
             "cluster_domain": self.config.cluster_domain,
@@ -200,9 +282,7 @@ class PlaybookRunner:
             # An extra var: it reaches the tenant role's decommission pass in every entry point.
             "tenant_admin_endpoint": self.config.admin_endpoint,
         }
-        path = private / "env" / "extravars"
-        with open(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600), "w") as f:
-            json.dump(extravars, f)
+        _write_private(private / "env" / "extravars", extravars, unsafe_yaml)
 
         stats: dict[str, Any] = {}
         failures: list[str] = []

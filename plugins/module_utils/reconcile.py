@@ -15,6 +15,7 @@ and a blocked tenant gets its status and events but no other write.
 from __future__ import annotations
 
 import copy
+import json
 import secrets
 import string
 import time
@@ -178,13 +179,43 @@ def wait_for_pools(
         sleep(2)
 
 
+REASON_OBJECT_REJECTED = "ObjectRejected"
+
+
+class ObjectRejected(Exception):
+    """The API server refused an object as invalid (HTTP 400 or 422): a problem of the spec, not a failure."""
+
+    def __init__(self, obj: Mapping[str, Any], error: Exception) -> None:
+        body = getattr(error, "body", None)
+        try:
+            message = str(json.loads(body).get("message") or body) if body else str(error)
+        except (TypeError, ValueError, AttributeError):
+            message = str(body)
+        kind, name = obj.get("kind"), (obj.get("metadata") or {}).get("name")
+        super().__init__(message)
+        self.problem = {
+            "field": "spec",
+            "message": f"the API server refused {kind} {name}, which this spec makes: {message[:600]}",
+            "reason": REASON_OBJECT_REJECTED,
+        }
+
+
+def _apply_checked(client: Any, obj: Mapping[str, Any], live: Mapping[str, Any] | None, dry_run: bool) -> Applied:
+    try:
+        return apply_object(client, obj, live, dry_run)
+    except Exception as error:
+        if getattr(error, "status", None) in (400, 422):
+            raise ObjectRejected(obj, error) from error
+        raise
+
+
 def _apply_pools(
     client: Any, request: Request, outcome: Outcome, rollout: Rollout, live: Sequence[Mapping[str, Any]], diff: bool
 ) -> list[dict[str, Any]]:
     by_name = {s["metadata"]["name"]: s for s in live}
     applied = []
     for obj in rollout.statefulsets:
-        result = apply_object(client, obj, by_name.get(obj["metadata"]["name"]), request.check_mode)
+        result = _apply_checked(client, obj, by_name.get(obj["metadata"]["name"]), request.check_mode)
         outcome.writes += result.sent
         _record(outcome, result, diff)
         applied.append(result.after)
@@ -461,23 +492,27 @@ def reconcile(client: Any, request: Request, show_diff: bool = False) -> Outcome
             outcome.writes += len(done)
             retired = decommissioned_pools({"pools": lifecycle_items})
             statefulsets = [s for s in statefulsets if _pool_of(s) not in retired]
-        for obj in plan["objects"]:
-            if obj["kind"] == "Certificate" and request.tls is not None:
-                # The tls role applied it already (it must exist before anything mounts it).
-                outcome.applied.append(f"{obj['kind']}/{obj['metadata']['name']}")
-                continue
-            live_obj = read(client, obj)
-            result = apply_object(client, obj, live_obj, dry_run)
-            outcome.writes += result.sent
-            _record(outcome, result, show_diff)
-        desired = plan["statefulsets"]
-        if plan["expansions"]:
-            statefulsets = _expand(client, request, outcome, plan, statefulsets)
-            if request.check_mode:
-                desired = [s for s in desired if s["metadata"]["name"] not in plan["recreate"]]
-        statefulsets = _roll(client, request, outcome, desired, statefulsets, show_diff)
-        if tenant is not None and not _outdated(document, tenant):
-            _remember_if_good(client, request, outcome, document, tenant, statefulsets, plan)
+        try:
+            for obj in plan["objects"]:
+                if obj["kind"] == "Certificate" and request.tls is not None:
+                    # The tls role applied it already (it must exist before anything mounts it).
+                    outcome.applied.append(f"{obj['kind']}/{obj['metadata']['name']}")
+                    continue
+                live_obj = read(client, obj)
+                result = _apply_checked(client, obj, live_obj, dry_run)
+                outcome.writes += result.sent
+                _record(outcome, result, show_diff)
+            desired = plan["statefulsets"]
+            if plan["expansions"]:
+                statefulsets = _expand(client, request, outcome, plan, statefulsets)
+                if request.check_mode:
+                    desired = [s for s in desired if s["metadata"]["name"] not in plan["recreate"]]
+            statefulsets = _roll(client, request, outcome, desired, statefulsets, show_diff)
+            if tenant is not None and not _outdated(document, tenant):
+                _remember_if_good(client, request, outcome, document, tenant, statefulsets, plan)
+        except ObjectRejected as rejected:
+            # The spec makes an object the API server refuses: retrying cannot help, the spec must change.
+            problems = outcome.problems = [rejected.problem]
 
     if request.write_status and tenant is not None and not _outdated(document, tenant):
         status = tenant.get("status") or {}

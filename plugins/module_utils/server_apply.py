@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -91,6 +92,27 @@ def read(client: Any, obj: Mapping[str, Any]) -> dict[str, Any] | None:
     return get_or_none(client, obj["kind"], obj["apiVersion"], metadata["name"], metadata.get("namespace"))
 
 
+# A UTF-16 surrogate pair as json.dumps escapes a character beyond the BMP, not preceded by an escaping
+# backslash (an even run of backslashes is literal ones).
+_SURROGATE_PAIR = re.compile(r"(?<!\\)((?:\\\\)*)\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})")
+
+
+def _yaml_escape(match: re.Match[str]) -> str:
+    high, low = int(match.group(2), 16), int(match.group(3), 16)
+    return f"{match.group(1)}\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08X}"
+
+
+def apply_body(obj: Mapping[str, Any]) -> str:
+    """OBJ as the body of an apply request, which the API server reads as YAML.
+
+    The client would send json.dumps output, and YAML has no surrogate-pair
+    escapes: an emoji in an env value made the API server refuse the apply.
+    Every character stays escaped (raw U+0085 or U+2028 would be line breaks
+    to a YAML reader); characters beyond the BMP use YAML's \\U form.
+    """
+    return _SURROGATE_PAIR.sub(_yaml_escape, json.dumps(obj, separators=(",", ":")))
+
+
 def apply_object(client: Any, obj: Mapping[str, Any], live: Mapping[str, Any] | None, dry_run: bool) -> Applied:
     """Make OBJ true in the cluster; LIVE is the stored object (None when absent)."""
     kind, name = str(obj["kind"]), str(obj["metadata"]["name"])
@@ -99,7 +121,7 @@ def apply_object(client: Any, obj: Mapping[str, Any], live: Mapping[str, Any] | 
     after: dict[str, Any] = plain(
         client.client.server_side_apply(
             client.resource(kind, obj["apiVersion"]),
-            body=with_digest(obj),
+            body=apply_body(with_digest(obj)),
             name=name,
             namespace=obj["metadata"].get("namespace"),
             field_manager=c.FIELD_MANAGER,

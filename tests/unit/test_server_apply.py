@@ -137,3 +137,16 @@ def test_an_outcome_with_problems_is_blocked_and_reports_its_changes():
     outcome.problems.append({"field": "spec", "message": "m", "reason": "InvalidSpec"})
     result = outcome.as_result()
     assert result["blocked"] is True and result["tenant"] == "ns/t" and result["writes"] == 0
+
+
+def test_the_apply_body_is_yaml_that_keeps_every_character() -> None:
+    """The API server reads an apply as YAML, which has no surrogate-pair escapes (an emoji was refused)."""
+    import yaml
+
+    from ansible_collections.rustfs.operator.plugins.module_utils.server_apply import apply_body
+
+    value = {"v": "\U0001f600 \\ud83d\\ude00 \\\\\U0001f601 \u0085\u2028\u0000 \u00e9 {{ x }}"}
+    body = apply_body(value)
+    assert "\\U0001F600" in body and "\\\\ud83d" in body  # the literal text stays literal
+    assert body.isascii()
+    assert yaml.safe_load(body) == value
