@@ -16,6 +16,8 @@ description:
     the tenant's objects with server-side apply (field manager C(rustfs-operator)), and writes the
     Tenant status and events.
   - This is what the C(rustfs.operator.tenant) role runs; use the role unless you need the module alone.
+  - Runs in the Ansible controller (an action plugin), so it needs the C(kubernetes) Python library there and
+    costs no module process; the options and C(K8S_AUTH_*) variables authenticate as kubernetes.core's do.
   - An object whose live state already matches what would be applied is not sent at all, so a run with
     nothing to do makes no API write and reports C(changed=false). Each applied object carries the
     annotation C(operator.rustfs.com/applied-digest) for that purpose.
@@ -183,8 +185,9 @@ from typing import Any
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
 
-from ansible_collections.rustfs.operator.plugins.module_utils.kube import AUTH_ARG_SPEC, get_api_client
+from ansible_collections.rustfs.operator.plugins.module_utils.kube import get_api_client
 from ansible_collections.rustfs.operator.plugins.module_utils.reconcile import Request, reconcile
+from ansible_collections.rustfs.operator.plugins.module_utils.tenant_reconcile_args import ARGUMENT_SPEC
 
 
 def request_from(module: AnsibleK8SModule) -> Request:
@@ -205,19 +208,8 @@ def request_from(module: AnsibleK8SModule) -> Request:
 
 
 def main() -> None:
-    argument_spec = dict(AUTH_ARG_SPEC)
-    argument_spec.update(
-        definition=dict(type="dict", required=True),
-        manage_resource=dict(type="bool", default=False),
-        generate_credentials=dict(type="bool", default=False),
-        cluster_domain=dict(type="str", default="cluster.local"),
-        default_image=dict(type="str", default="rustfs/rustfs:1.0.0-beta.10"),
-        admin_endpoint=dict(type="str"),
-        write_status=dict(type="bool", default=True),
-        wait=dict(type="bool", default=False),
-        wait_timeout=dict(type="int", default=300),
-        tls=dict(type="dict"),
-    )
+    """Kept so the module runs alone and ansible-test checks the options; plays run the action plugin."""
+    argument_spec = dict(ARGUMENT_SPEC)
     module = AnsibleK8SModule(argument_spec=argument_spec, supports_check_mode=True)
     name = str((module.params["definition"].get("metadata") or {}).get("name") or "")
     if not name:
