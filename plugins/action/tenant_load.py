@@ -79,6 +79,12 @@ class ActionModule(ActionBase):  # type: ignore[misc]  # ansible-core ships no t
         if name not in task_vars:
             raise AnsibleActionFail(f"the variable {name} is not defined: give it, or a Tenant file")
         value = _plain(task_vars[name])
+        if isinstance(value, str):
+            # `-e 'tenant={"metadata": ...}'` gives the text of a manifest: parsed here, never templated.
+            try:
+                return load_tenants(value, f"the variable {name}")
+            except ManifestError as error:
+                raise AnsibleActionFail(str(error)) from None
         items = value if isinstance(value, list) else [value]
         if not all(isinstance(item, dict) for item in items):
             raise AnsibleActionFail(

@@ -33,3 +33,11 @@ class TenantInvalidError(ValueError):
     def __init__(self, errors: list[FieldError]) -> None:
         super().__init__(format_errors(errors))
         self.errors = errors
+
+
+class ModuleFailure(Exception):
+    """A task that fails with a message and the result so far, from a module or its action plugin alike."""
+
+    def __init__(self, msg: str, **result: object) -> None:
+        super().__init__(msg)
+        self.result = result

@@ -9,10 +9,14 @@ collections, and inherits its proxy and certificate handling.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
+from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
+
+from ansible_collections.rustfs.operator.plugins.module_utils.errors import ModuleFailure
 
 try:
     from kubernetes.dynamic.exceptions import ForbiddenError, NotFoundError, ResourceNotFoundError, UnauthorizedError
@@ -40,6 +44,7 @@ __all__ = [
     "get_api_client",
     "get_or_none",
     "plain",
+    "run_module",
 ]
 
 
@@ -58,3 +63,24 @@ def get_or_none(client: Any, kind: str, api_version: str, name: str, namespace: 
         return found
     except NotFoundError:
         return None
+
+
+def run_module(
+    module: Any,
+    execute: Callable[[Any, dict[str, Any], bool, bool], dict[str, Any]],
+    failure_prefix: Callable[[dict[str, Any]], str],
+    client_factory: Callable[..., Any],
+) -> None:
+    """A module's main(): EXECUTE is the work its action plugin runs in the controller too."""
+    params = dict(module.params)
+    try:
+        result = execute(client_factory(module=module), params, module.check_mode, module._diff)
+    except ModuleFailure as failure:
+        module.fail_json(msg=str(failure), **failure.result)
+    except CoreException as error:
+        module.fail_from_exception(error)
+    except Exception as error:
+        module.fail_json(msg=f"{failure_prefix(params)}: {getattr(error, 'body', None) or error}")
+    for warning in result.pop("warnings", []):
+        module.warn(warning)
+    module.exit_json(**result)

@@ -156,6 +156,8 @@ def load_documents(text: str | bytes, source: str = "the manifest") -> Iterator[
             text = text.decode("utf-8")
         except UnicodeDecodeError as error:
             raise ManifestError(f"{source}: not UTF-8 text (byte {error.start})") from None
+    else:
+        text = str(text)  # a str subclass (Ansible's tagged strings) would not reach libyaml's parser
     as_json = _json_documents(text, source)
     if as_json is not None:
         yield from as_json

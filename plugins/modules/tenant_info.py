@@ -17,6 +17,8 @@ description:
   - Referenced Secrets are checked (spec 5 of the Tenant API) inside the module; only verdicts are
     returned, never a Secret value, so the result is safe to log.
   - Makes no change.
+  - Runs in the Ansible controller (an action plugin), so it needs the C(kubernetes) Python library there and
+    costs no module process; the options and C(K8S_AUTH_*) variables authenticate as kubernetes.core's do.
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
 options:
@@ -98,38 +100,45 @@ problems:
 """
 
 
-from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
-from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
+from typing import Any
 
-from ansible_collections.rustfs.operator.plugins.module_utils.kube import AUTH_ARG_SPEC, get_api_client
+from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
+
+from ansible_collections.rustfs.operator.plugins.module_utils.kube import AUTH_ARG_SPEC, get_api_client, run_module
 from ansible_collections.rustfs.operator.plugins.module_utils.live import read_state
+
+ARGUMENT_SPEC: dict[str, Any] = {
+    **AUTH_ARG_SPEC,
+    "name": {"type": "str", "required": True},
+    "namespace": {"type": "str", "required": True},
+    # Names of Secrets and keys, never their values: safe to log.
+    "credentials_secret": {"type": "str", "no_log": False},
+    "rpc_secret": {
+        "type": "dict",
+        "no_log": False,
+        "options": {
+            "name": {"type": "str", "required": True},
+            "key": {"type": "str", "required": True, "no_log": False},
+        },
+    },
+}
+
+
+def execute(client: Any, params: dict[str, Any], check_mode: bool, diff: bool) -> dict[str, Any]:
+    """The whole task, for the action plugin (the path plays take) and for main()."""
+    del check_mode, diff  # reads only
+    state = read_state(client, params["name"], params["namespace"], params["credentials_secret"], params["rpc_secret"])
+    return {"changed": False, **state}
+
+
+def failure_prefix(params: dict[str, Any]) -> str:
+    return f"Failed to read tenant {params['name']}"
 
 
 def main() -> None:
-    argument_spec = dict(AUTH_ARG_SPEC)
-    argument_spec.update(
-        name=dict(type="str", required=True),
-        namespace=dict(type="str", required=True),
-        # Names of Secrets and keys, never their values: safe to log.
-        credentials_secret=dict(type="str", no_log=False),
-        rpc_secret=dict(
-            type="dict",
-            no_log=False,
-            options=dict(name=dict(type="str", required=True), key=dict(type="str", required=True, no_log=False)),
-        ),
-    )
-    module = AnsibleK8SModule(argument_spec=argument_spec, supports_check_mode=True)
-    try:
-        client = get_api_client(module=module)
-        params = module.params
-        state = read_state(
-            client, params["name"], params["namespace"], params["credentials_secret"], params["rpc_secret"]
-        )
-        module.exit_json(changed=False, **state)
-    except CoreException as error:
-        module.fail_from_exception(error)
-    except Exception as error:
-        module.fail_json(msg=f"Failed to read tenant {module.params['name']}: {error}")
+    """Kept so the module runs alone and ansible-test checks its options; plays run the action plugin."""
+    module = AnsibleK8SModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    run_module(module, execute, failure_prefix, get_api_client)
 
 
 if __name__ == "__main__":

@@ -35,7 +35,8 @@ options:
   variable:
     description:
       - The name of a variable holding one Tenant (a dict) or a list of Tenants, for example C(tenant) for
-        C(-e @tenant.json). Its value is read as it was given, without templating.
+        C(-e @tenant.json). Its value is read as it was given, without templating; a string (C(-e tenant=JSON)) is
+        read as the text of a manifest, under the limits of O(path).
       - Mutually exclusive with O(path).
     type: str
   required:

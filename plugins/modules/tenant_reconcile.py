@@ -183,16 +183,32 @@ requeue_after:
 from typing import Any
 
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
-from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
 
-from ansible_collections.rustfs.operator.plugins.module_utils.kube import get_api_client
+from ansible_collections.rustfs.operator.plugins.module_utils.errors import ModuleFailure
+from ansible_collections.rustfs.operator.plugins.module_utils.kube import AUTH_ARG_SPEC, get_api_client, run_module
 from ansible_collections.rustfs.operator.plugins.module_utils.reconcile import Request, reconcile
-from ansible_collections.rustfs.operator.plugins.module_utils.tenant_reconcile_args import ARGUMENT_SPEC
+
+ARGUMENT_SPEC: dict[str, Any] = {
+    **AUTH_ARG_SPEC,
+    "definition": {"type": "dict", "required": True},
+    "manage_resource": {"type": "bool", "default": False},
+    "generate_credentials": {"type": "bool", "default": False},
+    "cluster_domain": {"type": "str", "default": "cluster.local"},
+    "default_image": {"type": "str", "default": "rustfs/rustfs:1.0.0-beta.10"},
+    "admin_endpoint": {"type": "str"},
+    "write_status": {"type": "bool", "default": True},
+    "wait": {"type": "bool", "default": False},
+    "wait_timeout": {"type": "int", "default": 300},
+    "tls": {"type": "dict"},
+}
 
 
-def request_from(module: AnsibleK8SModule) -> Request:
-    params = module.params
-    return Request(
+def execute(client: Any, params: dict[str, Any], check_mode: bool, diff: bool) -> dict[str, Any]:
+    """The whole task, for the action plugin (the path plays take) and for main()."""
+    name = str((params["definition"].get("metadata") or {}).get("name") or "")
+    if not name:
+        raise ModuleFailure("definition.metadata.name is required")
+    request = Request(
         definition=params["definition"],
         manage_resource=params["manage_resource"],
         generate_credentials=params["generate_credentials"],
@@ -202,36 +218,33 @@ def request_from(module: AnsibleK8SModule) -> Request:
         wait=params["wait"],
         wait_timeout=params["wait_timeout"],
         tls=params["tls"],
-        check_mode=module.check_mode,
+        check_mode=check_mode,
         admin_endpoint=params["admin_endpoint"],
     )
-
-
-def main() -> None:
-    """Kept so the module runs alone and ansible-test checks the options; plays run the action plugin."""
-    argument_spec = dict(ARGUMENT_SPEC)
-    module = AnsibleK8SModule(argument_spec=argument_spec, supports_check_mode=True)
-    name = str((module.params["definition"].get("metadata") or {}).get("name") or "")
-    if not name:
-        module.fail_json(msg="definition.metadata.name is required")
-    try:
-        outcome = reconcile(get_api_client(module=module), request_from(module), show_diff=module._diff)
-    except CoreException as error:
-        module.fail_from_exception(error)
-    except Exception as error:
-        module.fail_json(msg=f"Failed to reconcile tenant {name}: {getattr(error, 'body', None) or error}")
+    outcome = reconcile(client, request, show_diff=diff)
     result: dict[str, Any] = outcome.as_result()
-    for warning in outcome.warnings:
-        module.warn(f"{warning['field']}: {warning['message']} ({warning['reason']})")
-    if module._diff:
+    warnings = [f"{w['field']}: {w['message']} ({w['reason']})" for w in outcome.warnings]
+    if warnings:
+        result["warnings"] = warnings
+    if diff:
         result["diff"] = outcome.diff
     if outcome.wait_timed_out:
-        module.fail_json(
-            msg=f"Timed out after {module.params['wait_timeout']}s waiting for the rollout of "
+        raise ModuleFailure(
+            f"Timed out after {params['wait_timeout']}s waiting for the rollout of "
             + ", ".join(outcome.wait_timed_out),
             **result,
         )
-    module.exit_json(**result)
+    return result
+
+
+def failure_prefix(params: dict[str, Any]) -> str:
+    return f"Failed to reconcile tenant {(params['definition'].get('metadata') or {}).get('name')}"
+
+
+def main() -> None:
+    """Kept so the module runs alone and ansible-test checks its options; plays run the action plugin."""
+    module = AnsibleK8SModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    run_module(module, execute, failure_prefix, get_api_client)
 
 
 if __name__ == "__main__":

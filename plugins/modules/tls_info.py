@@ -23,6 +23,8 @@ description:
   - With O(wait), waits while cert-manager has not issued a certificate yet (reasons
     C(CertificateSecretPending) and C(CertManagerCertificateNotReady)).
   - Makes no change.
+  - Runs in the Ansible controller (an action plugin), so it needs the C(kubernetes) Python library there and
+    costs no module process; the options and C(K8S_AUTH_*) variables authenticate as kubernetes.core's do.
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
 options:
@@ -117,10 +119,9 @@ import time
 from typing import Any
 
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
-from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
 
 from ansible_collections.rustfs.operator.plugins.module_utils import tls, tls_kube, tls_observe
-from ansible_collections.rustfs.operator.plugins.module_utils.kube import AUTH_ARG_SPEC, get_api_client
+from ansible_collections.rustfs.operator.plugins.module_utils.kube import AUTH_ARG_SPEC, get_api_client, run_module
 
 POLL_SECONDS = 2.0
 
@@ -148,22 +149,30 @@ def run(client: Any, params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+ARGUMENT_SPEC: dict[str, Any] = {
+    **AUTH_ARG_SPEC,
+    "tenant": {"type": "dict", "required": True},
+    "cluster_domain": {"type": "str", "default": "cluster.local"},
+    "prerequisites_only": {"type": "bool", "default": False},
+    "wait": {"type": "bool", "default": False},
+    "wait_timeout": {"type": "int", "default": 120},
+}
+
+
+def execute(client: Any, params: dict[str, Any], check_mode: bool, diff: bool) -> dict[str, Any]:
+    """The whole task, for the action plugin (the path plays take) and for main()."""
+    del check_mode, diff  # reads only
+    return {"changed": False, **run(client, params)}
+
+
+def failure_prefix(params: dict[str, Any]) -> str:
+    return "Failed to check the TLS settings of the tenant"
+
+
 def main() -> None:
-    argument_spec = dict(AUTH_ARG_SPEC)
-    argument_spec.update(
-        tenant=dict(type="dict", required=True),
-        cluster_domain=dict(type="str", default="cluster.local"),
-        prerequisites_only=dict(type="bool", default=False),
-        wait=dict(type="bool", default=False),
-        wait_timeout=dict(type="int", default=120),
-    )
-    module = AnsibleK8SModule(argument_spec=argument_spec, supports_check_mode=True)
-    try:
-        module.exit_json(changed=False, **run(get_api_client(module=module), module.params))
-    except CoreException as error:
-        module.fail_from_exception(error)
-    except Exception as error:
-        module.fail_json(msg=f"Failed to check the TLS settings of the tenant: {error}")
+    """Kept so the module runs alone and ansible-test checks its options; plays run the action plugin."""
+    module = AnsibleK8SModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    run_module(module, execute, failure_prefix, get_api_client)
 
 
 if __name__ == "__main__":

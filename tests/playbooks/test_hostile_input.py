@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 from support.hostile import assert_carried, hostile_tenant, payloads
 from support.playbook import run_playbook
@@ -78,11 +79,8 @@ def test_a_file_without_tenant_is_refused_by_name(tmp_path: Path) -> None:
     assert f"{source} holds no document of kind Tenant" in result.output
 
 
-def test_a_tenant_given_as_an_extra_var_is_read_as_data(tmp_path: Path) -> None:
-    """`-e @tenant.json` is a trusted template source in Ansible 2.19; tenant_load reads it raw."""
-    canary = tmp_path / "canary"
-    tenant = hostile_tenant("hostile", "team-a", canary)
-    out = tmp_path / "objects.json"
+def objects_play(tmp_path: Path, out: Path) -> Path:
+    """A play that reads `tenant` with tenant_load, passes it through a fact and writes its objects."""
     play = tmp_path / "play.yml"
     play.write_text(
         yaml.safe_dump(
@@ -110,7 +108,22 @@ def test_a_tenant_given_as_an_extra_var_is_read_as_data(tmp_path: Path) -> None:
             ]
         )
     )
-    result = run_playbook(str(play), extra_vars={"tenant": tenant}, tmp_dir=tmp_path)
+    return play
+
+
+@pytest.mark.parametrize("form", ["vars file", "inline JSON"])
+def test_a_tenant_given_as_an_extra_var_is_read_as_data(tmp_path: Path, form: str) -> None:
+    """`-e @tenant.json` and `-e tenant=...` are trusted templates in Ansible 2.19; tenant_load reads them raw."""
+    canary = tmp_path / "canary"
+    tenant = hostile_tenant("hostile", "team-a", canary)
+    out = tmp_path / "objects.json"
+    play = objects_play(tmp_path, out)
+    if form == "vars file":
+        result = run_playbook(str(play), extra_vars={"tenant": tenant}, tmp_dir=tmp_path)
+    else:
+        # key=value decodes backslash escapes itself (a "\n" becomes a line break): no multi-line value here.
+        tenant["spec"]["env"] = [e for e in tenant["spec"]["env"] if "\n" not in e["value"]]
+        result = run_playbook(str(play), "-e", "tenant=" + json.dumps(tenant, separators=(",", ":")))
     assert result.returncode == 0, result.output
     assert not canary.exists(), "a Tenant given with -e was templated"
     objects = json.loads(out.read_text())
