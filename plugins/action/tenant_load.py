@@ -29,20 +29,27 @@ def _plain(value: Any) -> Any:
     return value
 
 
+ARGUMENT_SPEC: dict[str, Any] = {
+    "path": {"type": "path"},
+    "variable": {"type": "str"},
+    "required": {"type": "bool", "default": True},
+}
+
+
 class ActionModule(ActionBase):  # type: ignore[misc]  # ansible-core ships no type hints
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset({"path", "variable", "required"})
     _requires_connection = False
     _supports_check_mode = True
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         result = super().run(tmp, task_vars)
         del tmp
-        args = self._task.args
-        path, variable = args.get("path"), args.get("variable")
-        required = self._boolean(args.get("required", True))
-        if bool(path) == bool(variable):
-            raise AnsibleActionFail("give exactly one of path (a Tenant file) and variable (a variable's name)")
+        args = self.validate_argument_spec(
+            argument_spec=ARGUMENT_SPEC,
+            mutually_exclusive=[["path", "variable"]],
+            required_one_of=[["path", "variable"]],
+        )[1]
+        path, variable, required = args["path"], args["variable"], args["required"]
         if path:
             source = to_text(path)
             tenants = self._from_file(source)
@@ -54,15 +61,9 @@ class ActionModule(ActionBase):  # type: ignore[misc]  # ansible-core ships no t
         result.update(changed=False, tenants=wrap_var(tenants), source=source)
         return dict(result)
 
-    @staticmethod
-    def _boolean(value: Any) -> bool:
-        from ansible.module_utils.parsing.convert_bool import boolean
-
-        return bool(boolean(value, strict=True))
-
     def _from_file(self, path: str) -> list[dict[str, Any]]:
         # Relative to the working directory, as the user typed it on the command line.
-        real = os.path.realpath(os.path.expanduser(path))
+        real = os.path.realpath(path)
         try:
             with open(real, "rb") as stream:
                 data = stream.read(MAX_BYTES + 1)

@@ -37,10 +37,12 @@ except ImportError:  # pragma: no cover - reported by kubernetes.core's own requ
 
 __all__ = [
     "AUTH_ARG_SPEC",
+    "Execute",
     "ForbiddenError",
     "NotFoundError",
     "ResourceNotFoundError",
     "UnauthorizedError",
+    "error_detail",
     "get_api_client",
     "get_or_none",
     "plain",
@@ -65,9 +67,19 @@ def get_or_none(client: Any, kind: str, api_version: str, name: str, namespace: 
         return None
 
 
+# A module's work, shared by its main() and its action plugin: (client, params, check_mode, diff) -> result.
+Execute = Callable[[Any, dict[str, Any], bool, bool], dict[str, Any]]
+
+
+def error_detail(error: Exception) -> str:
+    """The API server's message (an ApiException's body) rather than the exception's repr."""
+    detail = getattr(error, "body", None) or getattr(error, "msg", None) or str(error) or type(error).__name__
+    return detail.decode("utf-8", "replace") if isinstance(detail, bytes) else str(detail)
+
+
 def run_module(
     module: Any,
-    execute: Callable[[Any, dict[str, Any], bool, bool], dict[str, Any]],
+    execute: Execute,
     failure_prefix: Callable[[dict[str, Any]], str],
     client_factory: Callable[..., Any],
 ) -> None:
@@ -80,7 +92,7 @@ def run_module(
     except CoreException as error:
         module.fail_from_exception(error)
     except Exception as error:
-        module.fail_json(msg=f"{failure_prefix(params)}: {getattr(error, 'body', None) or error}")
+        module.fail_json(msg=f"{failure_prefix(params)}: {error_detail(error)}")
     for warning in result.pop("warnings", []):
         module.warn(warning)
     module.exit_json(**result)

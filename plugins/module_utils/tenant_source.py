@@ -16,6 +16,7 @@ data Ansible must not template.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -38,6 +39,7 @@ class ManifestError(ValueError):
     """Why a manifest was refused, said so a user can fix the file."""
 
 
+@functools.cache
 def _loader_class() -> type:
     base = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
 

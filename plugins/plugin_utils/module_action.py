@@ -18,10 +18,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ansible.plugins.action import ActionBase
-from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
-from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
 
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import ModuleFailure
+from ansible_collections.rustfs.operator.plugins.module_utils.kube import (
+    AUTH_ARG_SPEC,
+    Execute,
+    error_detail,
+    get_api_client,
+)
 
 
 def as_plain(args: Mapping[str, Any]) -> dict[str, Any]:
@@ -33,15 +37,6 @@ def as_plain(args: Mapping[str, Any]) -> dict[str, Any]:
 def api_client(params: Mapping[str, Any]) -> Any:
     """The client for these auth options (kubernetes.core caches it per process)."""
     return get_api_client(**{key: params.get(key) for key in AUTH_ARG_SPEC})
-
-
-def describe(error: Exception) -> str:
-    """The API server's message (an ApiException's body) rather than the exception's repr."""
-    detail = getattr(error, "body", None) or getattr(error, "msg", None) or str(error) or type(error).__name__
-    return detail.decode("utf-8", "replace") if isinstance(detail, bytes) else str(detail)
-
-
-Execute = Callable[[Any, dict[str, Any], bool, bool], dict[str, Any]]
 
 
 def module_action(
@@ -65,7 +60,7 @@ def module_action(
             except ModuleFailure as failure:
                 result.update(failure.result, failed=True, msg=str(failure))
             except Exception as error:  # any failure becomes the task's message, never a traceback
-                result.update(failed=True, msg=f"{failure_prefix(params)}: {describe(error)}")
+                result.update(failed=True, msg=f"{failure_prefix(params)}: {error_detail(error)}")
             return result
 
     return ActionModule

@@ -10,7 +10,6 @@ whitespace (policy and user names), `${IFS}` stands for the space.
 from __future__ import annotations
 
 import base64
-import copy
 from pathlib import Path
 from typing import Any
 
@@ -126,7 +125,3 @@ def assert_carried(tenant: dict[str, Any], statefulset: dict[str, Any]) -> None:
     for claim in claims.values():
         for key, value in wanted_annotations.items():
             assert (claim.get("annotations") or {}).get(key) == value, (key, claim)
-
-
-def copy_tenant(tenant: dict[str, Any]) -> dict[str, Any]:
-    return copy.deepcopy(tenant)
