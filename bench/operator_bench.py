@@ -108,20 +108,49 @@ class Operator:
         pids = [self.process.pid]
         if tree:
             pids += _children(self.process.pid)
+        return _memory_kb(pids, "/proc/{}/status", "VmRSS:") / 1024
+
+    def pss_mb(self) -> float:
+        """The tree's proportional set size: pages a fork shares with its parent count once, not per process."""
+        return _memory_kb([self.process.pid, *_children(self.process.pid)], "/proc/{}/smaps_rollup", "Pss:") / 1024
+
+    def own_cpu_seconds(self) -> float:
+        """CPU time of the operator process alone (Kopf, the watches, the runner threads)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return sum(int(value) for value in fields[11:13]) / os.sysconf("SC_CLK_TCK")
+
+    def cpu_seconds(self) -> float:
+        """CPU time of the whole tree so far: each live process's own, plus that of its children that exited.
+
+        A child's time reaches its parent's cutime/cstime when the parent reaps
+        it, so runs that ended (and their Ansible workers) are counted through
+        the process that waited for them: the operator, or the warm server.
+        """
         total = 0
-        for pid in pids:
+        for pid in [self.process.pid, *_children(self.process.pid)]:
             try:
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
-                pass
-        return total / 1024
+                continue
+            total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+        return total / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(timeout=60)
         self.log.close()
+
+
+def _memory_kb(pids: list[int], path: str, key: str) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(path.format(pid)).read_text().splitlines():
+                if line.startswith(key):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
 
 
 def _children(pid: int) -> list[int]:
@@ -239,6 +268,7 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=50)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--cold", action="store_true", help="no warm runner: every run a fresh ansible-playbook")
     args = parser.parse_args()
     kubeconfig = os.environ.get("KUBECONFIG")
     if not kubeconfig:
@@ -254,8 +284,18 @@ def main() -> None:
         sys.exit(installed.stdout + installed.stderr)
     instance = f"bench-{int(time.time())}"
     namespace = kube.create_namespace(api, "bench-operator")
-    figures: dict[str, Any] = {"cores": os.cpu_count(), "workers": args.workers, "batch_size": args.batch_size}
-    settings = {"workers": str(args.workers), "batch_size": str(args.batch_size), "drift_interval": "5"}
+    figures: dict[str, Any] = {
+        "cores": os.cpu_count(),
+        "workers": args.workers,
+        "batch_size": args.batch_size,
+        "warm_runner": not args.cold,
+    }
+    settings = {
+        "workers": str(args.workers),
+        "batch_size": str(args.batch_size),
+        "drift_interval": "5",
+        "warm_runner": str(not args.cold).lower(),
+    }
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         operator = Operator(work, instance, **settings)
@@ -280,7 +320,8 @@ def main() -> None:
             # 2. A burst.
             before_burst = operator.playbook_runs()
             names = {f"b{i:02d}" for i in range(args.burst)}
-            peak_rss, peak_tree = 0.0, 0.0
+            peak_rss, peak_tree, peak_pss = 0.0, 0.0, 0.0
+            cpu_before, own_before = operator.cpu_seconds(), operator.own_cpu_seconds()
             start = time.monotonic()
             for name in sorted(names):
                 create(api, tenant(namespace, name, instance))
@@ -288,8 +329,12 @@ def main() -> None:
             while time.monotonic() - start < 600:
                 peak_rss = max(peak_rss, operator.rss_mb())
                 peak_tree = max(peak_tree, operator.rss_mb(tree=True))
+                peak_pss = max(peak_pss, operator.pss_mb())
                 if all_applied != all_applied and names <= applied(api, namespace):
                     all_applied = time.monotonic() - start
+                    figures[f"burst_{args.burst}_cpu_seconds_to_applied"] = round(
+                        operator.cpu_seconds() - cpu_before, 1
+                    )
                 if names <= ready(api, namespace):
                     all_ready = time.monotonic() - start
                     break
@@ -298,6 +343,11 @@ def main() -> None:
             figures[f"burst_{args.burst}_all_ready_s"] = round(all_ready, 1)
             figures["rss_burst_peak_mb"] = round(peak_rss, 1)
             figures["rss_burst_peak_with_playbooks_mb"] = round(peak_tree, 1)
+            figures["pss_burst_peak_with_playbooks_mb"] = round(peak_pss, 1)
+            figures[f"burst_{args.burst}_cpu_seconds_to_ready"] = round(operator.cpu_seconds() - cpu_before, 1)
+            figures[f"burst_{args.burst}_cpu_seconds_operator_process"] = round(
+                operator.own_cpu_seconds() - own_before, 1
+            )
             figures["runs_total_after_burst"] = operator.runs()
             playbooks, batched = operator.playbook_runs()
             figures["burst_playbook_runs"] = playbooks - before_burst[0]

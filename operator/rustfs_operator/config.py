@@ -24,6 +24,10 @@ class Config:
     # this many of them (it saves an Ansible start-up per tenant); 1: never batch.
     # A tenant waiting alone always runs alone.
     batch_size: int = 8
+    # Runs fork from a process that has imported Ansible, the Kubernetes client
+    # and the collection once (rustfs_operator/warm): a reconcile skips about a
+    # second of start-up. false: every run is a fresh ansible-playbook.
+    warm_runner: bool = True
     # Seconds a run may take, per tenant it carries.
     run_timeout: int = 300
     rotate_artifacts: int = 3

@@ -31,7 +31,9 @@ from typing import Any
 import ansible_runner
 import yaml
 
+from rustfs_operator.collection import ansible_playbook_dir
 from rustfs_operator.config import Config
+from rustfs_operator.warm.launcher import WarmServer
 
 RESULT = "rustfs_result"  # what the reconcile playbook publishes (set_stats)
 BATCH_RESULTS = "rustfs_results"  # ... for a batch (`tenants`): "<namespace>/<name>" -> result or failure
@@ -195,6 +197,11 @@ class PlaybookRunner:
         self.root.mkdir(parents=True, exist_ok=True)
         self._executor = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="ansible-run")
         self._stopping = threading.Event()
+        self.warm: WarmServer | None = None
+        if config.warm_runner:
+            self.warm = WarmServer(config.work_dir, self.env, str(Path(ansible_playbook_dir()) / "ansible-playbook"))
+            self.warm.start()
+            self.env.update(self.warm.environment())
 
     def directory(self, namespace: str, name: str) -> Path:
         return self.root / f"{namespace}_{name}"
@@ -206,6 +213,8 @@ class PlaybookRunner:
         """Cancel running playbooks (ansible-runner kills them) and refuse new ones."""
         self._stopping.set()
         self._executor.shutdown(wait=False, cancel_futures=True)
+        if self.warm is not None:
+            self.warm.stop()
 
     async def run(self, tenant: Mapping[str, Any]) -> RunOutcome:
         """Run the playbook for TENANT (the dict `digest.tenant_input` builds), in the tenant's own directory."""
@@ -297,12 +306,17 @@ class PlaybookRunner:
                 failures.append(f"{data.get('task', 'a task')}: {str(message)[:400]}")
             return kind in _KEPT_EVENTS
 
+        # Warm: the command is the warm server's client, and the playbook its first argument.
+        command: dict[str, str] = {"playbook": playbook}
+        if self.warm is not None:
+            self.warm.ensure()
+            command = {"binary": str(self.warm.client), "cmdline": playbook}
         start = time.monotonic()
         try:
             run = ansible_runner.run(
                 private_data_dir=str(private),
                 project_dir=str(private),
-                playbook=playbook,
+                **command,
                 envvars=self.env,
                 quiet=True,
                 suppress_env_files=True,
