@@ -229,3 +229,18 @@ def test_ansible_runner_gets_each_runs_events_in_its_own_artifacts(warm: WarmSer
         assert stats == {"mark": mark}
         assert str(private) in str(run.config.artifact_dir)
         assert list(Path(run.config.artifact_dir, "job_events").iterdir())  # the events went to this run's
+
+
+def test_a_run_can_profile_itself(warm: WarmServer, tmp_path: Path) -> None:
+    """RUSTFS_WARM_PROFILE: where the time of one run goes, as cProfile statistics."""
+    import pstats
+
+    from rustfs_operator.warm.server import PROFILE_VARIABLE
+
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    done = run_client(warm, tmp_path, SETTING_PLAY, RUN_MARK="profiled", **{PROFILE_VARIABLE: str(profiles)})
+    assert done.returncode == 0, done.stdout + done.stderr
+    [written] = list(profiles.iterdir())
+    files = {file for file, _, _ in pstats.Stats(str(written)).stats}  # type: ignore[attr-defined]
+    assert any(file.endswith("playbook_executor.py") for file in files)  # the play, not only the server

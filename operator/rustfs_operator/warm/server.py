@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import cProfile
 import importlib
 import json
 import os
@@ -33,6 +34,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from rustfs_operator.warm.client import FALLBACK_VARIABLE, MAX_MESSAGE
+
+# A directory: each warm run writes its cProfile statistics there (where the time of a run goes).
+PROFILE_VARIABLE = "RUSTFS_WARM_PROFILE"
 
 # Read when a plugin loads, not when Ansible is imported: may differ per run.
 PER_RUN_SETTINGS = frozenset({"ANSIBLE_CACHE_PLUGIN_CONNECTION"})
@@ -83,9 +87,6 @@ PLUGINS: dict[str, tuple[str, ...]] = {
         "rustfs.operator.tenant_info",
         "rustfs.operator.tls_info",
     ),
-    "connection": ("ansible.builtin.local",),
-    "shell": ("ansible.builtin.sh",),
-    "become": ("ansible.builtin.sudo",),
     # Not ansible-runner's awx_display: it keeps the run's artifact directory in module state.
     "callback": ("ansible.builtin.default",),
     "strategy": ("ansible.builtin.linear",),
@@ -111,9 +112,6 @@ def _load_plugins(inventory: list[str]) -> None:
 
     loaders: dict[str, Any] = {
         "action": loader.action_loader,
-        "connection": loader.connection_loader,
-        "shell": loader.shell_loader,
-        "become": loader.become_loader,
         "callback": loader.callback_loader,
         "strategy": loader.strategy_loader,
         "cache": loader.cache_loader,
@@ -122,6 +120,10 @@ def _load_plugins(inventory: list[str]) -> None:
         "test": loader.test_loader,
         "inventory": loader.inventory_loader,
     }
+    # Every run preloads all of these (PlaybookExecutor.run): once here instead.
+    for every in (loader.connection_loader, loader.shell_loader, loader.become_loader):
+        with contextlib.suppress(Exception):
+            list(every.all(class_only=True))
     wanted = {**PLUGINS, "inventory": tuple(inventory)}
     for kind, names in wanted.items():
         for name in names:
@@ -206,11 +208,19 @@ def run_child(request: Mapping[str, Any], fds: list[int], warm: Warm) -> None:
         warnings.filterwarnings("ignore", "AnsibleCollectionFinder has already been configured")
         from ansible.cli.playbook import PlaybookCLI
 
+        profile_dir = env.get(PROFILE_VARIABLE)
+        profiler = cProfile.Profile() if profile_dir else None
         try:
+            if profiler is not None:
+                profiler.enable()
             PlaybookCLI.cli_executor(argv)
             code = 0
         except SystemExit as ended:
             code = ended.code if isinstance(ended.code, int) else (0 if ended.code is None else 1)
+        finally:
+            if profiler is not None and profile_dir:
+                profiler.disable()
+                profiler.dump_stats(os.path.join(profile_dir, f"run-{os.getpid()}.prof"))
     except BaseException as error:  # report, never return into the server's loop
         with contextlib.suppress(Exception):
             print(f"rustfs-operator warm runner: {type(error).__name__}: {error}", file=sys.stderr)
