@@ -118,10 +118,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
-from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
 
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
 from ansible_collections.rustfs.operator.plugins.module_utils.checks import ClusterFacts
+from ansible_collections.rustfs.operator.plugins.module_utils.errors import ModuleFailure
 from ansible_collections.rustfs.operator.plugins.module_utils.events import EventSpec, event_object
 from ansible_collections.rustfs.operator.plugins.module_utils.history import (
     ANNOTATION_ROLLBACK_HANDLED,
@@ -137,6 +137,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils.kube import (
     get_api_client,
     get_or_none,
     plain,
+    run_module,
 )
 from ansible_collections.rustfs.operator.plugins.module_utils.live import list_cluster, list_labelled
 from ansible_collections.rustfs.operator.plugins.module_utils.render import RenderOptions
@@ -253,37 +254,37 @@ def rollback(
     return result
 
 
-def main() -> None:
-    argument_spec = dict(AUTH_ARG_SPEC)
-    argument_spec.update(
-        name=dict(type="str", required=True),
-        namespace=dict(type="str", default="default"),
-        request=dict(type="str"),
-        cluster_domain=dict(type="str", default="cluster.local"),
-        default_image=dict(type="str", default="rustfs/rustfs:1.0.0-beta.10"),
-    )
-    module = AnsibleK8SModule(argument_spec=argument_spec, supports_check_mode=True)
-    params = module.params
+ARGUMENT_SPEC: dict[str, Any] = {
+    **AUTH_ARG_SPEC,
+    "name": {"type": "str", "required": True},
+    "namespace": {"type": "str", "default": "default"},
+    "request": {"type": "str"},
+    "cluster_domain": {"type": "str", "default": "cluster.local"},
+    "default_image": {"type": "str", "default": "rustfs/rustfs:1.0.0-beta.10"},
+}
+
+
+def execute(client: Any, params: dict[str, Any], check_mode: bool, diff: bool) -> dict[str, Any]:
+    """The whole task, for the action plugin (the path plays take) and for main()."""
     options = RenderOptions(cluster_domain=params["cluster_domain"], default_image=params["default_image"])
     try:
-        result = rollback(
-            get_api_client(module=module),
-            params["name"],
-            params["namespace"],
-            params["request"] or None,
-            module.check_mode,
-            options,
-        )
+        result = rollback(client, params["name"], params["namespace"], params["request"] or None, check_mode, options)
     except RollbackFailed as failure:
         failure.result.pop("diff", None)
-        module.fail_json(msg=str(failure), **failure.result)
-    except CoreException as error:
-        module.fail_from_exception(error)
-    except Exception as error:
-        module.fail_json(msg=f"Failed to roll back tenant {params['name']}: {getattr(error, 'body', None) or error}")
-    if not module._diff:
+        raise ModuleFailure(str(failure), **failure.result) from None
+    if not diff:
         result.pop("diff", None)
-    module.exit_json(**result)
+    return result
+
+
+def failure_prefix(params: dict[str, Any]) -> str:
+    return f"Failed to roll back tenant {params['name']}"
+
+
+def main() -> None:
+    """Kept so the module runs alone and ansible-test checks its options; plays run the action plugin."""
+    module = AnsibleK8SModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    run_module(module, execute, failure_prefix, get_api_client)
 
 
 if __name__ == "__main__":

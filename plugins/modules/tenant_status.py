@@ -85,15 +85,24 @@ events:
 from typing import Any
 
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
-from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
 
-from ansible_collections.rustfs.operator.plugins.module_utils.kube import AUTH_ARG_SPEC, get_api_client
+from ansible_collections.rustfs.operator.plugins.module_utils.kube import AUTH_ARG_SPEC, get_api_client, run_module
 from ansible_collections.rustfs.operator.plugins.module_utils.live import list_labelled, read_tenant
 from ansible_collections.rustfs.operator.plugins.module_utils.status_write import write_status
 
+ARGUMENT_SPEC: dict[str, Any] = {
+    **AUTH_ARG_SPEC,
+    "name": {"type": "str", "required": True},
+    "namespace": {"type": "str", "required": True},
+    "problems": {"type": "list", "elements": "dict", "default": []},
+    "applied": {"type": "list", "elements": "dict", "default": []},
+    "extra": {"type": "dict", "default": {}},
+    "certificates": {"type": "dict"},
+}
 
-def run(module: AnsibleK8SModule, client: Any) -> dict[str, Any]:
-    params = module.params
+
+def execute(client: Any, params: dict[str, Any], check_mode: bool, diff: bool) -> dict[str, Any]:
+    """The whole task, for the action plugin (the path plays take) and for main()."""
     name, namespace = params["name"], params["namespace"]
     tenant = read_tenant(client, name, namespace)[0]
     if tenant is None:
@@ -106,31 +115,22 @@ def run(module: AnsibleK8SModule, client: Any) -> dict[str, Any]:
         params["applied"],
         params["extra"],
         params["certificates"],
-        module.check_mode,
+        check_mode,
     )
     result: dict[str, Any] = {"changed": written["changed"], "status": written["status"], "events": written["events"]}
-    if module._diff:
+    if diff:
         result["diff"] = {"before": {"status": written["previous"]}, "after": {"status": written["status"]}}
     return result
 
 
+def failure_prefix(params: dict[str, Any]) -> str:
+    return f"Failed to write the status of tenant {params['name']}"
+
+
 def main() -> None:
-    argument_spec = dict(AUTH_ARG_SPEC)
-    argument_spec.update(
-        name=dict(type="str", required=True),
-        namespace=dict(type="str", required=True),
-        problems=dict(type="list", elements="dict", default=[]),
-        applied=dict(type="list", elements="dict", default=[]),
-        extra=dict(type="dict", default={}),
-        certificates=dict(type="dict"),
-    )
-    module = AnsibleK8SModule(argument_spec=argument_spec, supports_check_mode=True)
-    try:
-        module.exit_json(**run(module, get_api_client(module=module)))
-    except CoreException as error:
-        module.fail_from_exception(error)
-    except Exception as error:
-        module.fail_json(msg=f"Failed to write the status of tenant {module.params['name']}: {error}")
+    """Kept so the module runs alone and ansible-test checks its options; plays run the action plugin."""
+    module = AnsibleK8SModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    run_module(module, execute, failure_prefix, get_api_client)
 
 
 if __name__ == "__main__":

@@ -97,13 +97,17 @@ import time
 from typing import Any
 
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
-from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
 
 from ansible_collections.rustfs.operator.plugins.module_utils import certificates as certs
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
 from ansible_collections.rustfs.operator.plugins.module_utils import tls, tls_generated, tls_kube, tls_observe
-from ansible_collections.rustfs.operator.plugins.module_utils.errors import FieldError, field_error
-from ansible_collections.rustfs.operator.plugins.module_utils.kube import AUTH_ARG_SPEC, get_api_client, get_or_none
+from ansible_collections.rustfs.operator.plugins.module_utils.errors import FieldError, ModuleFailure, field_error
+from ansible_collections.rustfs.operator.plugins.module_utils.kube import (
+    AUTH_ARG_SPEC,
+    get_api_client,
+    get_or_none,
+    run_module,
+)
 from ansible_collections.rustfs.operator.plugins.module_utils.model import JSON, Tenant, as_dict
 from ansible_collections.rustfs.operator.plugins.module_utils.status import pool_state
 from ansible_collections.rustfs.operator.plugins.module_utils.tls_validation import generated_settings
@@ -158,8 +162,9 @@ def generated_status(plan: tls_generated.GeneratedPlan, names: list[str]) -> JSO
     return status
 
 
-def run(module: AnsibleK8SModule, client: Any) -> dict[str, Any]:
-    params = module.params
+def execute(client: Any, params: dict[str, Any], check_mode: bool, diff: bool) -> dict[str, Any]:
+    """The whole task, for the action plugin (the path plays take) and for main()."""
+    del diff  # the result lists what was written; Secret values are never shown
     tenant, errors = tls_kube.tenant_from(params["tenant"])
     empty: dict[str, Any] = {
         "changed": False,
@@ -173,8 +178,7 @@ def run(module: AnsibleK8SModule, client: Any) -> dict[str, Any]:
         return {**empty, "problems": [dict(e) for e in errors]}
     entry = tls.default_entry(tenant)
     if tls.generated(tenant) is None or entry is None:
-        module.fail_json(msg="spec.tls.generated.enabled is not set (with mode certManager) for this Tenant")
-        raise SystemExit(1)  # fail_json exits; this line tells type checkers so
+        raise ModuleFailure("spec.tls.generated.enabled is not set (with mode certManager) for this Tenant")
     domain = params["cluster_domain"]
     server_name, ca_name = tls.secret_name(tenant, entry), tls.generated_ca_secret_name(tenant)
     server_secret = get_or_none(client, "Secret", "v1", server_name, tenant.namespace)
@@ -208,7 +212,7 @@ def run(module: AnsibleK8SModule, client: Any) -> dict[str, Any]:
         version = tls_observe.resource_version(existing)
         body = tls_kube.generated_secret(tenant, name, role, values, version)
         written.add(name)
-        if module.check_mode:
+        if check_mode:
             secrets[name] = body
             continue
         try:
@@ -216,7 +220,7 @@ def run(module: AnsibleK8SModule, client: Any) -> dict[str, Any]:
         except Exception as error:
             # The API's message could quote the request; report only the status.
             code, reason = getattr(error, "status", ""), getattr(error, "reason", type(error).__name__)
-            module.fail_json(msg=f"Failed to write Secret {name}: {code} {reason}")
+            raise ModuleFailure(f"Failed to write Secret {name}: {code} {reason}") from None
     deadline = time.monotonic() + (params["wait_timeout"] if params["wait"] else 0)
     while True:
         result = tls_observe.check(tenant, dataclasses.replace(readings, secrets=secrets), domain)
@@ -240,21 +244,23 @@ def run(module: AnsibleK8SModule, client: Any) -> dict[str, Any]:
     }
 
 
+ARGUMENT_SPEC: dict[str, Any] = {
+    **AUTH_ARG_SPEC,
+    "tenant": {"type": "dict", "required": True},
+    "cluster_domain": {"type": "str", "default": "cluster.local"},
+    "wait": {"type": "bool", "default": False},
+    "wait_timeout": {"type": "int", "default": 120},
+}
+
+
+def failure_prefix(params: dict[str, Any]) -> str:
+    return "Failed to issue the tenant's certificates"
+
+
 def main() -> None:
-    argument_spec = dict(AUTH_ARG_SPEC)
-    argument_spec.update(
-        tenant=dict(type="dict", required=True),
-        cluster_domain=dict(type="str", default="cluster.local"),
-        wait=dict(type="bool", default=False),
-        wait_timeout=dict(type="int", default=120),
-    )
-    module = AnsibleK8SModule(argument_spec=argument_spec, supports_check_mode=True)
-    try:
-        module.exit_json(**run(module, get_api_client(module=module)))
-    except CoreException as error:
-        module.fail_from_exception(error)
-    except Exception as error:
-        module.fail_json(msg=f"Failed to issue the tenant's certificates: {type(error).__name__}: {error}")
+    """Kept so the module runs alone and ansible-test checks its options; plays run the action plugin."""
+    module = AnsibleK8SModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    run_module(module, execute, failure_prefix, get_api_client)
 
 
 if __name__ == "__main__":

@@ -467,3 +467,46 @@ def test_a_hand_written_statefulset_with_a_pool_name_is_refused_not_overwritten(
     assert (after.generation, after.labels) == (before.generation, before.labels)
     assert "rustfs-operator" not in {entry.manager for entry in after.managed_fields}
     assert [s.metadata.name for s in client.CoreV1Api(api).list_namespaced_service(namespace).items] == []
+
+
+STATUS_PLAY = """
+- name: Write a Tenant's status from the live cluster
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Write the status, with a problem found by the play
+      rustfs.operator.tenant_status:
+        name: "{{ status_name }}"
+        namespace: "{{ status_namespace }}"
+        problems:
+          - field: spec.pools
+            message: checked by hand in this play
+            reason: InvalidSpec
+"""
+
+
+def test_tenant_status_writes_what_the_play_found_once(api: client.ApiClient, namespace: str, tmp_path: Path) -> None:
+    """The module (an action plugin): check mode writes nothing, a run writes once, a rerun changes nothing."""
+    tenant = example_tenant("minimal-dev-tenant.yaml", namespace)
+    created = tenant_play(tenant, tmp_path)
+    assert created.returncode == 0, created.output
+    name = tenant["metadata"]["name"]
+    before = read_tenant(api, namespace, name)
+    playbook = tmp_path / "status.yml"
+    playbook.write_text(STATUS_PLAY)
+    names = {"status_name": name, "status_namespace": namespace}
+
+    checked = run_playbook(str(playbook), "--check", extra_vars=names, tmp_dir=tmp_path)
+    assert checked.returncode == 0, checked.output
+    assert checked.changed == 1
+    assert read_tenant(api, namespace, name)["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
+
+    written = run_playbook(str(playbook), extra_vars=names, tmp_dir=tmp_path)
+    assert written.returncode == 0, written.output
+    assert written.changed == 1
+    messages = [c.get("message", "") for c in read_tenant(api, namespace, name)["status"]["conditions"]]
+    assert any("checked by hand in this play" in m for m in messages), messages
+
+    again = run_playbook(str(playbook), extra_vars=names, tmp_dir=tmp_path)
+    assert again.returncode == 0, again.output
+    assert again.changed == 0

@@ -86,6 +86,9 @@ PLUGINS: dict[str, tuple[str, ...]] = {
         "rustfs.operator.tenant_reconcile",
         "rustfs.operator.tenant_info",
         "rustfs.operator.tls_info",
+        "rustfs.operator.tls_generated",
+        "rustfs.operator.tenant_status",
+        "rustfs.operator.tenant_rollback",
     ),
     # Not ansible-runner's awx_display: it keeps the run's artifact directory in module state.
     "callback": ("ansible.builtin.default",),
