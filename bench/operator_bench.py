@@ -353,6 +353,9 @@ def main() -> None:
             figures["burst_playbook_runs"] = playbooks - before_burst[0]
             figures["burst_batched_runs"] = batched - before_burst[1]
             time.sleep(12)  # let lastRun summaries settle
+            # The operator and the warm runner's server (Ansible imported), no run in flight.
+            figures["pss_idle_tree_after_burst_mb"] = round(operator.pss_mb(), 1)
+            figures["rss_idle_tree_after_burst_mb"] = round(operator.rss_mb(tree=True), 1)
         finally:
             operator.stop()
 
