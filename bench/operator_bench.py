@@ -31,6 +31,7 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
 
 import argparse
+import atexit
 import json
 import re
 import signal
@@ -75,7 +76,14 @@ class Operator:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "rustfs_operator"], cwd=work, env=env, stdout=self.log, stderr=subprocess.STDOUT
         )
+        # A benchmark stopped early must not leave its operator reconciling (it skews the next one).
+        atexit.register(self.kill)
         kube.wait_for(self.ready, timeout=60, what="operator ready")
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
 
     def ready(self) -> bool:
         try:
@@ -263,6 +271,7 @@ def wait_all(probe: Any, names: set[str], timeout: float) -> bool:
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that atexit stops the operator
     parser = argparse.ArgumentParser()
     parser.add_argument("--serial", type=int, default=10)
     parser.add_argument("--burst", type=int, default=50)

@@ -11,6 +11,10 @@ events needed afterwards (failures, the final stats) are written to disk.
 The result comes back through `set_stats`: `rustfs_result` for one tenant,
 `rustfs_results` (keyed "<namespace>/<name>") for a batch.
 
+The command ansible-runner launches is the warm runner's client (warm/), which
+has the run forked from a process that imported Ansible once; with
+`warm_runner` off it is ansible-playbook itself.
+
 Which tenants share a run, and when it starts, is decided by dispatch.py.
 """
 
