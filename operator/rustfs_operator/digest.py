@@ -53,16 +53,16 @@ def tenant_input(body: Mapping[str, Any]) -> dict[str, Any]:
         "apiVersion": body.get("apiVersion", "rustfs.com/v1alpha1"),
         "kind": body.get("kind", "Tenant"),
         "metadata": kept,
-        "spec": _plain(body.get("spec") or {}),
+        "spec": plain(body.get("spec") or {}),
     }
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """Deep copy into plain dicts and lists (Kopf bodies are read-only views)."""
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value
 
 
@@ -113,7 +113,7 @@ def _slim_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     slim = {"replicas": spec.get("replicas")}
     if spec.get("updateStrategy"):
         # The partition that holds a pool waiting for its turn to roll (module_utils/rollout.py).
-        slim["updateStrategy"] = _plain(spec["updateStrategy"])
+        slim["updateStrategy"] = plain(spec["updateStrategy"])
     return slim
 
 
@@ -129,11 +129,11 @@ def child_of(kind: str, body: Mapping[str, Any], seen: float) -> Child:
             "metadata": {
                 "name": metadata.get("name"),
                 "namespace": metadata.get("namespace"),
-                "labels": _plain(metadata.get("labels") or {}),
+                "labels": plain(metadata.get("labels") or {}),
                 "generation": metadata.get("generation"),
             },
             "spec": _slim_spec(body.get("spec") or {}),
-            "status": _plain(body.get("status") or {}),
+            "status": plain(body.get("status") or {}),
         }
         return Child(kind, str(metadata.get("name")), fingerprint, seen, slim)
     return Child(kind, str(metadata.get("name")), str(metadata.get("resourceVersion")), seen)

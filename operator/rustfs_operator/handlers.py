@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, cast
 
 import kopf
 
@@ -61,6 +61,18 @@ class NoDiffBase(kopf.DiffBaseStorage):
 
     def store(self, *, body: kopf.Body, patch: kopf.Patch, essence: kopf.BodyEssence) -> None:
         return None
+
+    def build(self, *, body: kopf.Body, extra_fields: Iterable[kopf.FieldSpec] | None = None) -> kopf.BodyEssence:
+        """Kopf's essence of BODY, without deep-copying the status and field managers it then drops.
+
+        Kopf copies the whole body for every Tenant event: about a fifth of the
+        operator's CPU in a burst went there. (Handlers that follow status fields
+        would need them: none is registered.)
+        """
+        metadata = body.get("metadata") or {}
+        slim = {key: value for key, value in body.items() if key != "status"}
+        slim["metadata"] = {key: value for key, value in metadata.items() if key != "managedFields"}
+        return super().build(body=kopf.Body(cast(kopf.RawBody, slim)), extra_fields=extra_fields)
 
 
 def operator_settings(config: Config) -> kopf.OperatorSettings:

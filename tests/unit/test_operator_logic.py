@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from rustfs_operator import config
+from rustfs_operator.cache import ClusterView
 from rustfs_operator.digest import child_of, children_digest, input_digest, tenant_input
 from rustfs_operator.references import referenced_secrets
 from rustfs_operator.status import engine_view, last_run, reconciling
@@ -260,3 +261,56 @@ def test_tls_tenants_are_rechecked_every_hour_and_others_never() -> None:
     # No epoch: the digest is what it always was, so stored digests of non-TLS tenants stay valid.
     assert input_digest(plain, {}, "s") == input_digest(plain, {}, "s", None)
     assert input_digest(tls, {}, "s", 10) != input_digest(tls, {}, "s", 11)
+
+
+def test_the_view_keeps_a_tenant_as_a_copy_without_its_field_managers() -> None:
+    body: dict[str, Any] = {
+        "apiVersion": "rustfs.com/v1alpha1",
+        "kind": "Tenant",
+        "metadata": {
+            "name": "t",
+            "namespace": "n",
+            "resourceVersion": "5",
+            "labels": {"team": "a"},
+            "managedFields": [{"manager": "kubectl", "fieldsV1": {"f:spec": {}}}],
+        },
+        "spec": {"pools": [{"name": "p", "servers": 4}]},
+        "status": {"currentState": "Ready", "pools": [{"ssName": "t-p"}]},
+    }
+    view = ClusterView()
+    stored = view.tenants[view.put_tenant(body)]
+    expected = copy.deepcopy(body)
+    del expected["metadata"]["managedFields"]
+    assert stored == expected
+    body["spec"]["pools"][0]["servers"] = 8
+    body["status"]["pools"].append({"ssName": "t-q"})
+    assert stored["spec"]["pools"][0]["servers"] == 4  # a copy, not a view of the watch's body
+    assert stored["status"]["pools"] == [{"ssName": "t-p"}]
+
+
+def test_the_diff_base_essence_is_kopfs_own_without_the_costly_copy() -> None:
+    """NoDiffBase.build skips copying status and managedFields; Kopf's essence must not change."""
+    import kopf
+    from rustfs_operator.handlers import NoDiffBase
+
+    body: dict[str, Any] = {
+        "apiVersion": "rustfs.com/v1alpha1",
+        "kind": "Tenant",
+        "metadata": {
+            "name": "t",
+            "namespace": "n",
+            "uid": "u-1",
+            "resourceVersion": "9",
+            "generation": 3,
+            "labels": {"team": "a"},
+            "annotations": {"note": "x", "kopf.zalando.org/last-handled-configuration": "{}"},
+            "finalizers": ["rustfs.com/finalizer"],
+            "managedFields": [{"manager": "kubectl", "fieldsV1": {"f:spec": {}}}],
+        },
+        "spec": {"pools": [{"name": "p", "servers": 4, "persistence": {"volumesPerServer": 2}}]},
+        "status": {"currentState": "Ready", "pools": [{"ssName": "t-p"}]},
+    }
+    ours = NoDiffBase().build(body=kopf.Body(copy.deepcopy(body)))
+    kopfs = kopf.DiffBaseStorage.build(NoDiffBase(), body=kopf.Body(copy.deepcopy(body)))
+    assert ours == kopfs
+    assert ours["spec"] == body["spec"] and ours["metadata"]["labels"] == {"team": "a"}
