@@ -263,37 +263,9 @@ def test_tls_tenants_are_rechecked_every_hour_and_others_never() -> None:
     assert input_digest(tls, {}, "s", 10) != input_digest(tls, {}, "s", 11)
 
 
-def test_the_view_keeps_a_tenant_as_a_copy_without_its_field_managers() -> None:
-    body: dict[str, Any] = {
-        "apiVersion": "rustfs.com/v1alpha1",
-        "kind": "Tenant",
-        "metadata": {
-            "name": "t",
-            "namespace": "n",
-            "resourceVersion": "5",
-            "labels": {"team": "a"},
-            "managedFields": [{"manager": "kubectl", "fieldsV1": {"f:spec": {}}}],
-        },
-        "spec": {"pools": [{"name": "p", "servers": 4}]},
-        "status": {"currentState": "Ready", "pools": [{"ssName": "t-p"}]},
-    }
-    view = ClusterView()
-    stored = view.tenants[view.put_tenant(body)]
-    expected = copy.deepcopy(body)
-    del expected["metadata"]["managedFields"]
-    assert stored == expected
-    body["spec"]["pools"][0]["servers"] = 8
-    body["status"]["pools"].append({"ssName": "t-q"})
-    assert stored["spec"]["pools"][0]["servers"] == 4  # a copy, not a view of the watch's body
-    assert stored["status"]["pools"] == [{"ssName": "t-p"}]
-
-
-def test_the_diff_base_essence_is_kopfs_own_without_the_costly_copy() -> None:
-    """NoDiffBase.build skips copying status and managedFields; Kopf's essence must not change."""
-    import kopf
-    from rustfs_operator.handlers import NoDiffBase
-
-    body: dict[str, Any] = {
+def watched_tenant() -> dict[str, Any]:
+    """A Tenant as a watch delivers it: bookkeeping metadata, field managers and a status."""
+    return {
         "apiVersion": "rustfs.com/v1alpha1",
         "kind": "Tenant",
         "metadata": {
@@ -310,6 +282,27 @@ def test_the_diff_base_essence_is_kopfs_own_without_the_costly_copy() -> None:
         "spec": {"pools": [{"name": "p", "servers": 4, "persistence": {"volumesPerServer": 2}}]},
         "status": {"currentState": "Ready", "pools": [{"ssName": "t-p"}]},
     }
+
+
+def test_the_view_keeps_a_tenant_as_a_copy_without_its_field_managers() -> None:
+    body = watched_tenant()
+    view = ClusterView()
+    stored = view.tenants[view.put_tenant(body)]
+    expected = copy.deepcopy(body)
+    del expected["metadata"]["managedFields"]
+    assert stored == expected
+    body["spec"]["pools"][0]["servers"] = 8
+    body["status"]["pools"].append({"ssName": "t-q"})
+    assert stored["spec"]["pools"][0]["servers"] == 4  # a copy, not a view of the watch's body
+    assert stored["status"]["pools"] == [{"ssName": "t-p"}]
+
+
+def test_the_diff_base_essence_is_kopfs_own_without_the_costly_copy() -> None:
+    """NoDiffBase.build skips copying status and managedFields; Kopf's essence must not change."""
+    import kopf
+    from rustfs_operator.handlers import NoDiffBase
+
+    body = watched_tenant()
     ours = NoDiffBase().build(body=kopf.Body(copy.deepcopy(body)))
     kopfs = kopf.DiffBaseStorage.build(NoDiffBase(), body=kopf.Body(copy.deepcopy(body)))
     assert ours == kopfs
