@@ -51,23 +51,12 @@ EARLY_IMPORTS = (
     "kubernetes.config",
     "kubernetes.dynamic",
 )
-# Imported with the first run's environment.
+# Imported with the first run's environment (the plugins below are loaded through their loaders).
 ANSIBLE_IMPORTS = (
     "ansible.cli.playbook",
     "ansible.executor.playbook_executor",
     "ansible.executor.task_queue_manager",
     "ansible.executor.process.worker",
-    "ansible.plugins.strategy.linear",
-    "ansible.plugins.callback.default",
-    "ansible.plugins.action.normal",
-    "ansible.plugins.action.set_fact",
-    "ansible.plugins.action.set_stats",
-    "ansible.plugins.action.assert",
-    "ansible.plugins.action.include_vars",
-    "ansible.plugins.action.validate_argument_spec",
-    "ansible.plugins.connection.local",
-    "ansible.plugins.cache.jsonfile",
-    "ansible.plugins.lookup.file",
 )
 # Plugins a reconcile uses, loaded (code and documented options) once here rather
 # than in every run and in every task's worker process, which forgets what it loaded.
