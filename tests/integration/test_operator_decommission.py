@@ -15,6 +15,7 @@ from typing import Any
 import kube
 import pytest
 from kubernetes import client
+from kubernetes.client.exceptions import ApiException
 from operator_support import OperatorProcess, active_operator, label_tenant, wait_until
 from support.fake_rustfs import ACCESS, SECRET, FakeRustfs, serving
 
@@ -45,9 +46,18 @@ def read(api: client.ApiClient, namespace: str) -> dict[str, Any]:
 
 
 def replace_spec(api: client.ApiClient, namespace: str, spec: dict[str, Any]) -> None:
-    current = read(api, namespace)
-    current["spec"] = spec
-    client.CustomObjectsApi(api).replace_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, "drain", current)
+    """Read, modify, write; again when the operator wrote the status in between (409), as kubectl edit would."""
+    for attempt in range(5):
+        current = read(api, namespace)
+        current["spec"] = spec
+        try:
+            client.CustomObjectsApi(api).replace_namespaced_custom_object(
+                GROUP, VERSION, namespace, PLURAL, "drain", current
+            )
+            return
+        except ApiException as error:
+            if error.status != 409 or attempt == 4:
+                raise
 
 
 def pool_item(tenant: dict[str, Any], pool: str) -> dict[str, Any]:
