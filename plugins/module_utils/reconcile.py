@@ -1,423 +1,76 @@
 # Copyright: rustfs.operator contributors
 # Apache License 2.0 (see LICENSE)
-"""One reconcile of one tenant: read, plan, apply, report, in a single process.
+"""One reconcile of one tenant, as the phases the tenant role shows.
 
-Each module run costs a Python start and a Kubernetes client; a reconcile
-split into several modules spent most of its time there. This is the whole
-pass as one function, over the same engine functions every mode uses
-(plan.plan_tenant decides, status.tenant_status reports), so the tenant
-role and the operator pay for one module run, not five.
+plan (read, validate, check, plan) -> credentials -> [certificates: the tls
+role] -> shared objects -> lifecycle (decommission) -> each pool -> status.
+The plan phase knows every problem before the first write; each writing phase
+does nothing for a blocked tenant, which gets its status and events and no
+other write. A phase given no record of the plan (a play run with --tags)
+plans first, so the refusals hold whatever phases run.
 
-Order matters for safety: every problem is known before the first write,
-and a blocked tenant gets its status and events but no other write.
+`reconcile` runs them all in one call: the tenant_reconcile module's
+`phase: all`, the path of the operator's batches.
 """
 
 from __future__ import annotations
 
 import copy
-import json
+import dataclasses
 import secrets
-import string
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
-from ansible_collections.rustfs.operator.plugins.module_utils.checks import ClusterFacts, configuration_problems
 from ansible_collections.rustfs.operator.plugins.module_utils.decommission import active_document, decommissioned_pools
-from ansible_collections.rustfs.operator.plugins.module_utils.errors import field_error
-from ansible_collections.rustfs.operator.plugins.module_utils.history import (
-    history_configmap,
-    history_name,
-    last_good_record,
+from ansible_collections.rustfs.operator.plugins.module_utils.disruption import PDB_KIND
+from ansible_collections.rustfs.operator.plugins.module_utils.errors import ModuleFailure
+from ansible_collections.rustfs.operator.plugins.module_utils.live import list_labelled, read_state, read_tenant
+from ansible_collections.rustfs.operator.plugins.module_utils.plan import claims_to_patch, plan_tenant
+from ansible_collections.rustfs.operator.plugins.module_utils.pool_lifecycle import carry_out
+from ansible_collections.rustfs.operator.plugins.module_utils.progress import (
+    Outcome,
+    Progress,
+    Request,
+    without_bookkeeping,
 )
-from ansible_collections.rustfs.operator.plugins.module_utils.kube import get_or_none
-from ansible_collections.rustfs.operator.plugins.module_utils.live import list_cluster, list_labelled, read_state
-from ansible_collections.rustfs.operator.plugins.module_utils.model import parse_tenant
-from ansible_collections.rustfs.operator.plugins.module_utils.plan import Plan, claims_to_patch, plan_tenant
-from ansible_collections.rustfs.operator.plugins.module_utils.pool_lifecycle import (
-    LifecyclePass,
-    carry_out,
-    in_play,
-    observe_and_plan,
+from ansible_collections.rustfs.operator.plugins.module_utils.reconcile_steps import (
+    ObjectRejected,
+    apply_checked,
+    check_configuration,
+    credentials_secret,
+    foreign_statefulsets,
+    observe_lifecycle,
+    outdated,
+    pool_of,
+    read_facts,
+    record_applied,
+    remember_if_good,
+    tenant_resource,
+    wait_for_pools,
 )
 from ansible_collections.rustfs.operator.plugins.module_utils.render import RenderOptions
-from ansible_collections.rustfs.operator.plugins.module_utils.rollout import Rollout, plan_rollout
-from ansible_collections.rustfs.operator.plugins.module_utils.schema import drop_nulls, pruned_spec
-from ansible_collections.rustfs.operator.plugins.module_utils.server_apply import (
-    Applied,
-    apply_object,
-    comparable,
-    read,
-)
-from ansible_collections.rustfs.operator.plugins.module_utils.status import pool_state
-from ansible_collections.rustfs.operator.plugins.module_utils.status_write import now, with_lifecycle, write_status
+from ansible_collections.rustfs.operator.plugins.module_utils.rollout import plan_rollout
+from ansible_collections.rustfs.operator.plugins.module_utils.server_apply import apply_object, read
+from ansible_collections.rustfs.operator.plugins.module_utils.status_write import with_lifecycle, write_status
 from ansible_collections.rustfs.operator.plugins.module_utils.tls import inputs_from
 
-_ALPHABET = string.ascii_letters + string.digits
+__all__ = ["PHASES", "Outcome", "Progress", "Request", "reconcile", "run_phase"]
+
+# The phases a caller may run one at a time, in their order (the tls role runs between credentials and shared).
+PHASES = ("plan", "credentials", "shared", "lifecycle", "pool", "status")
 
 
-@dataclass(frozen=True)
-class Request:
-    definition: Mapping[str, Any]
-    manage_resource: bool = False
-    generate_credentials: bool = False
-    cluster_domain: str = c.DEFAULT_CLUSTER_DOMAIN
-    default_image: str = c.DEFAULT_IMAGE
-    write_status: bool = True
-    wait: bool = False
-    wait_timeout: float = 300
-    # The rustfs.operator.tls role's result (inputs, problems, status) for a TLS tenant.
-    tls: Mapping[str, Any] | None = None
-    check_mode: bool = False
-    # Where the RustFS admin API answers, for a caller outside the cluster (pool_lifecycle.py).
-    admin_endpoint: str | None = None
-
-
-@dataclass
-class Outcome:
-    tenant: str
-    problems: list[dict[str, Any]] = field(default_factory=list)
-    changes: list[dict[str, str]] = field(default_factory=list)
-    applied: list[str] = field(default_factory=list)
-    status: dict[str, Any] = field(default_factory=dict)
-    status_changed: bool = False
-    events: list[dict[str, Any]] = field(default_factory=list)
-    kept_claims: list[str] = field(default_factory=list)
-    diff: list[dict[str, Any]] = field(default_factory=list)
-    writes: int = 0
-    wait_timed_out: list[str] = field(default_factory=list)
-    rolling: str | None = None
-    held: list[str] = field(default_factory=list)
-    warnings: list[dict[str, Any]] = field(default_factory=list)
-    # Seconds after which the caller should reconcile again although nothing changed (a pool draining).
-    requeue_after: int | None = None
-
-    @property
-    def blocked(self) -> bool:
-        return bool(self.problems)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.changes) or self.status_changed
-
-    def as_result(self) -> dict[str, Any]:
-        return {
-            "changed": self.changed,
-            "tenant": self.tenant,
-            "blocked": self.blocked,
-            "problems": self.problems,
-            "changes": self.changes,
-            "applied": self.applied,
-            "status": self.status,
-            "events": self.events,
-            "kept_claims": self.kept_claims,
-            "writes": self.writes,
-            "rollout": {"rolling": self.rolling, "held": self.held},
-            "configuration_warnings": self.warnings,
-            "requeue_after": self.requeue_after,
-        }
-
-
-def tenant_resource(document: Mapping[str, Any]) -> dict[str, Any]:
-    """The Tenant as the user wrote it: what playbook mode applies (never its status)."""
-    metadata = {k: v for k, v in document["metadata"].items() if k in ("name", "namespace", "labels", "annotations")}
-    return {"apiVersion": c.TENANT_API_VERSION, "kind": c.TENANT_KIND, "metadata": metadata, "spec": document["spec"]}
-
-
-def credentials_secret(name: str, namespace: str, tenant: str) -> dict[str, Any]:
-    """A new credentials Secret with random values; the caller must keep it out of any output."""
-    return {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "type": "Opaque",
-        "metadata": {
-            "name": name,
-            "namespace": namespace,
-            "labels": {c.LABEL_MANAGED_BY: c.MANAGED_BY, c.LABEL_TENANT: tenant},
-        },
-        "stringData": {
-            "accesskey": "".join(secrets.choice(_ALPHABET) for _index in range(20)),
-            "secretkey": "".join(secrets.choice(_ALPHABET) for _index in range(40)),
-        },
-    }
-
-
-def _record(outcome: Outcome, applied: Applied, show_diff: bool) -> None:
-    outcome.applied.append(f"{applied.kind}/{applied.name}")
-    if applied.changed:
-        outcome.changes.append({"kind": applied.kind, "name": applied.name, "action": applied.action})
-        if show_diff:
-            outcome.diff.append(
-                {
-                    "before_header": f"{applied.kind}/{applied.name}",
-                    "after_header": f"{applied.kind}/{applied.name}",
-                    "before": comparable(applied.before),
-                    "after": comparable(applied.after),
-                }
-            )
-
-
-def wait_for_pools(
-    client: Any,
-    namespace: str,
-    tenant: str,
-    names: Sequence[str],
-    timeout: float,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
-) -> tuple[list[dict[str, Any]], list[str]]:
-    """Poll until every named StatefulSet completed its rollout; (last seen, names not done)."""
-    deadline = clock() + timeout
-    while True:
-        live = list_labelled(client, "StatefulSet", "apps/v1", namespace, tenant)
-        by_name = {s["metadata"]["name"]: s for s in live}
-        pending = [n for n in names if pool_state(by_name.get(n)) != "RolloutComplete"]
-        if not pending or clock() >= deadline:
-            return live, pending
-        sleep(2)
-
-
-REASON_OBJECT_REJECTED = "ObjectRejected"
-
-
-class ObjectRejected(Exception):
-    """The API server refused an object as invalid (HTTP 400 or 422): a problem of the spec, not a failure."""
-
-    def __init__(self, obj: Mapping[str, Any], error: Exception) -> None:
-        body = getattr(error, "body", None)
-        try:
-            message = str(json.loads(body).get("message") or body) if body else str(error)
-        except (TypeError, ValueError, AttributeError):
-            message = str(body)
-        kind, name = obj.get("kind"), (obj.get("metadata") or {}).get("name")
-        super().__init__(message)
-        self.problem = {
-            "field": "spec",
-            "message": f"the API server refused {kind} {name}, which this spec makes: {message[:600]}",
-            "reason": REASON_OBJECT_REJECTED,
-        }
-
-
-def _apply_checked(client: Any, obj: Mapping[str, Any], live: Mapping[str, Any] | None, dry_run: bool) -> Applied:
-    try:
-        return apply_object(client, obj, live, dry_run)
-    except Exception as error:
-        if getattr(error, "status", None) in (400, 422):
-            raise ObjectRejected(obj, error) from error
-        raise
-
-
-def _apply_pools(
-    client: Any, request: Request, outcome: Outcome, rollout: Rollout, live: Sequence[Mapping[str, Any]], diff: bool
-) -> list[dict[str, Any]]:
-    by_name = {s["metadata"]["name"]: s for s in live}
-    applied = []
-    for obj in rollout.statefulsets:
-        result = _apply_checked(client, obj, by_name.get(obj["metadata"]["name"]), request.check_mode)
-        outcome.writes += result.sent
-        _record(outcome, result, diff)
-        applied.append(result.after)
-    return applied
-
-
-def _roll(
-    client: Any,
-    request: Request,
-    outcome: Outcome,
-    desired: Sequence[Mapping[str, Any]],
-    live: Sequence[Mapping[str, Any]],
-    diff: bool,
-) -> list[dict[str, Any]]:
-    """Apply the pools one rollout at a time; with wait, release each held pool in turn until all are done."""
-    rollout = plan_rollout(desired, live)
-    current = _apply_pools(client, request, outcome, rollout, live, diff)
-    namespace, tenant = outcome.tenant.split("/", 1)
-    deadline = time.monotonic() + request.wait_timeout
-    while request.wait and not request.check_mode:
-        names = [s["metadata"]["name"] for s in desired if s["metadata"]["name"] not in rollout.held]
-        current, outcome.wait_timed_out = wait_for_pools(
-            client, namespace, tenant, names, max(0.0, deadline - time.monotonic())
-        )
-        if outcome.wait_timed_out or not rollout.held:
-            break
-        rollout = plan_rollout(desired, current)
-        _apply_pools(client, request, outcome, rollout, current, diff)
-    outcome.rolling, outcome.held = rollout.rolling, list(rollout.held)
-    return current
-
-
-def _expand(
-    client: Any, request: Request, outcome: Outcome, plan: Plan, live: Sequence[Mapping[str, Any]]
-) -> list[dict[str, Any]]:
-    """Grow the claims of the plan's expansions, then remove (orphaning pods and claims) the StatefulSets
-    whose claim templates must change: they are applied again right after, and adopt the pods.
-    Returns the live StatefulSets that remain."""
-    namespace, tenant = outcome.tenant.split("/", 1)
-    if request.check_mode:
-        # A dry-run delete leaves the StatefulSet, so its new claim templates cannot even be
-        # dry-run applied: report the expansion, apply nothing of those pools.
-        for expansion in plan["expansions"]:
-            outcome.changes.append({"kind": "StatefulSet", "name": expansion["statefulset"], "action": "expanded"})
-        return [dict(s) for s in live]
-    claims = list_labelled(client, "PersistentVolumeClaim", "v1", namespace, tenant)
-    claim_resource = client.resource("PersistentVolumeClaim", "v1")
-    for expansion in plan["expansions"]:
-        for claim in claims_to_patch(expansion, claims):
-            client.patch(
-                claim_resource,
-                {"spec": {"resources": {"requests": {"storage": claim["size"]}}}},
-                name=claim["name"],
-                namespace=namespace,
-                content_type="application/merge-patch+json",
-            )
-            outcome.writes += 1
-            outcome.changes.append({"kind": "PersistentVolumeClaim", "name": claim["name"], "action": "expanded"})
-    sts_resource = client.resource("StatefulSet", "apps/v1")
-    for name in plan["recreate"]:
-        client.delete(sts_resource, name=name, namespace=namespace, body={"propagationPolicy": "Orphan"})
-        outcome.writes += 1
-    gone = set(plan["recreate"])
-    deadline = time.monotonic() + 60
-    while any(
-        s["metadata"]["name"] in gone for s in list_labelled(client, "StatefulSet", "apps/v1", namespace, tenant)
-    ):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"StatefulSets {sorted(gone)} were not removed within 60s")
-        time.sleep(0.2)
-    return [dict(s) for s in live if s["metadata"]["name"] not in gone]
-
-
-def _remember_if_good(
-    client: Any,
-    request: Request,
-    outcome: Outcome,
-    document: Mapping[str, Any],
-    tenant: Mapping[str, Any],
-    statefulsets: Sequence[Mapping[str, Any]],
-    plan: Plan,
-) -> None:
-    """Record the spec as the last good one (for rollback) once every pool runs it; history.py decides.
-
-    The stored Tenant's spec (CRD defaults included) is recorded, not the manifest: playbook mode and
-    the operator then record the same spec, and a rollback restores exactly what was stored.
-    """
-    stored = tenant["metadata"]
-    applied = {
-        "apiVersion": tenant.get("apiVersion", c.TENANT_API_VERSION),
-        "kind": tenant.get("kind", c.TENANT_KIND),
-        "metadata": {**document["metadata"], **stored},
-        "spec": tenant.get("spec") or document.get("spec") or {},
-        # A pool decommissioned in the status is not expected to run.
-        "status": tenant.get("status") or {},
-    }
-    record = last_good_record(applied, statefulsets, outcome.problems, desired=plan["statefulsets"])
-    if record is None:
-        return
-    name = history_name(str(stored["name"]))
-    existing = get_or_none(client, "ConfigMap", "v1", name, str(stored["namespace"]))
-    configmap = history_configmap(applied, record, existing)
-    if configmap is not None:
-        result = apply_object(client, configmap, existing, request.check_mode)
-        outcome.writes += result.sent
-        outcome.changes.append({"kind": "ConfigMap", "name": name, "action": result.action})
-
-
-def _outdated(document: Mapping[str, Any], tenant: Mapping[str, Any]) -> bool:
-    """Whether the Tenant moved past the generation this run was given (the operator passes it).
-
-    Its status would then claim a generation whose spec this run never applied; the run for the new
-    generation, already on its way, writes the status instead. Playbook mode passes no generation.
-    """
-    given = (document.get("metadata") or {}).get("generation")
-    return given is not None and (tenant.get("metadata") or {}).get("generation") != given
-
-
-def foreign_statefulsets(
-    client: Any, desired: Sequence[Mapping[str, Any]], live: Sequence[Mapping[str, Any]], tenant: str
-) -> list[dict[str, Any]]:
-    """Refusals for StatefulSets that have a pool's name but not the tenant's label (hand-written ones).
-
-    The tenant's StatefulSets are found by label; one of the same name without it would otherwise be
-    overwritten by the apply, which the API server refuses half-way (its selector and claim templates
-    are immutable). Refused before any write, with what to do (docs/migration.md).
-    """
-    known = {str(s["metadata"]["name"]) for s in live}
-    problems: list[dict[str, Any]] = []
-    for index, statefulset in enumerate(desired):
-        name = str(statefulset["metadata"]["name"])
-        if name in known or read(client, statefulset) is None:
-            continue
-        problems.append(
-            {
-                **field_error(
-                    f"spec.pools[{index}]",
-                    f"StatefulSet {name} exists but is not labelled {c.LABEL_TENANT}={tenant}: it was not created "
-                    "for this tenant. To adopt it, give it the labels and selector the tenant renders (see "
-                    "docs/migration.md); otherwise rename the pool or delete it with --cascade=orphan.",
-                    "StatefulSetUpdateValidationFailed",
-                ),
-                "condition": "WorkloadsReady",
-                "event": "StatefulSetUpdateBlocked",
-            }
-        )
-    return problems
-
-
-def read_facts(client: Any) -> ClusterFacts:
-    """What the configuration checks and volume expansion need to know of the cluster."""
-    return ClusterFacts.from_api(
-        list_cluster(client, "StorageClass", "storage.k8s.io/v1"),
-        list_cluster(client, "Node", "v1"),
-        list_cluster(client, "PriorityClass", "scheduling.k8s.io/v1"),
+def _options(request: Request) -> RenderOptions:
+    tls = request.tls or {}
+    return RenderOptions(
+        cluster_domain=request.cluster_domain, default_image=request.default_image, tls=inputs_from(tls.get("inputs"))
     )
 
 
-def check_configuration(
-    facts: ClusterFacts, document: Mapping[str, Any], live_statefulsets: Sequence[Mapping[str, Any]]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(problems, warnings) of a valid tenant on this cluster: classes, nodes, priorities (checks.py)."""
-    existing = [str(((s.get("metadata") or {}).get("labels") or {}).get(c.LABEL_POOL, "")) for s in live_statefulsets]
-    problems, warnings = configuration_problems(parse_tenant(pruned_spec(drop_nulls(dict(document)))), facts, existing)
-    return [dict(p) for p in problems], [dict(w) for w in warnings]
-
-
-def _pool_of(statefulset: Mapping[str, Any]) -> str:
-    return str(((statefulset.get("metadata") or {}).get("labels") or {}).get(c.LABEL_POOL, ""))
-
-
-def _lifecycle(
-    client: Any,
-    request: Request,
-    document: Mapping[str, Any],
-    status: Mapping[str, Any],
-    live_statefulsets: Sequence[Mapping[str, Any]],
-) -> tuple[LifecyclePass | None, list[dict[str, Any]]]:
-    """The decommission pass of a valid, stored tenant (pool_lifecycle.py), and what it refuses.
-
-    None for a tenant with nothing in play, which then costs no Secret read and no admin call.
-    """
-    full = parse_tenant(pruned_spec(drop_nulls(dict(document))), default_image=request.default_image)
-    if not in_play(full, status):
-        return None, []
-    live_pools = {_pool_of(s) for s in live_statefulsets}
-    try:
-        lifecycle = observe_and_plan(
-            client, full, status, live_pools, now(), request.cluster_domain, request.admin_endpoint
-        )
-    except KeyError as error:
-        refusal = field_error(
-            "spec.credsSecret", f"{error.args[0]}: the RustFS admin API needs them", "CredentialSecretMissingKey"
-        )
-        return None, [dict(refusal)]
-    refused = [
-        {**problem, "condition": "PoolsReady", "event": problem["reason"]} for problem in lifecycle.plan.problems
-    ]
-    return lifecycle, refused
-
-
-def reconcile(client: Any, request: Request, show_diff: bool = False) -> Outcome:
+def plan_phase(client: Any, request: Request) -> Progress:
+    """Read the tenant's live state and the cluster, plan, and find every problem: no write."""
     document = copy.deepcopy(dict(request.definition))
     metadata = document.setdefault("metadata", {})
     name = str(metadata["name"])
@@ -425,115 +78,333 @@ def reconcile(client: Any, request: Request, show_diff: bool = False) -> Outcome
     metadata["namespace"] = namespace
     spec = document.get("spec") or {}
     outcome = Outcome(tenant=f"{namespace}/{name}")
-    dry_run = request.check_mode
 
     live = read_state(client, name, namespace, (spec.get("credsSecret") or {}).get("name"), spec.get("rpcSecret"))
     outcome.kept_claims = live["claims"]
     problems: list[dict[str, Any]] = list(live["problems"])
     tenant = live["tenant"]
-
+    pending = None
     missing_credentials = [p for p in problems if p["reason"] == "CredentialSecretNotFound"]
     if request.generate_credentials and missing_credentials:
-        secret_name = str(spec["credsSecret"]["name"])
-        client.create(
-            client.resource("Secret", "v1"), credentials_secret(secret_name, namespace, name), namespace=namespace
-        )
-        outcome.writes += 1
-        outcome.changes.append({"kind": "Secret", "name": secret_name, "action": "created"})
+        # Created by the credentials phase; a refusal until then.
+        pending = missing_credentials[0]
         problems = [p for p in problems if p["reason"] != "CredentialSecretNotFound"]
-
-    tls = request.tls or {}
-    problems += [dict(p) for p in tls.get("problems") or []]
-    options = RenderOptions(
-        cluster_domain=request.cluster_domain, default_image=request.default_image, tls=inputs_from(tls.get("inputs"))
-    )
+    problems += [dict(p) for p in (request.tls or {}).get("problems") or []]
     # Check first, with what is stored: nothing is written for a tenant that is refused.
     if tenant is not None:
         metadata["uid"] = tenant["metadata"]["uid"]
     facts = read_facts(client)
     stored_status = (tenant or {}).get("status") or {}
-    plan = plan_tenant(document, live["statefulsets"], stored_status, options, facts)
+    statefulsets = [without_bookkeeping(s) for s in live["statefulsets"]]
+    plan = plan_tenant(document, statefulsets, stored_status, _options(request), facts)
     if not plan["problems"]:
         active = active_document(document, stored_status)
-        found, outcome.warnings = check_configuration(facts, active, live["statefulsets"])
-        problems = found + foreign_statefulsets(client, plan["statefulsets"], live["statefulsets"], name) + problems
+        found, outcome.warnings = check_configuration(facts, active, statefulsets)
+        problems = found + foreign_statefulsets(client, plan["statefulsets"], statefulsets, name) + problems
     problems = plan["problems"] + problems
-    lifecycle, lifecycle_items = None, None
+    progress = Progress(
+        request=request,
+        document=document,
+        tenant=without_bookkeeping(tenant) if tenant is not None else None,
+        statefulsets=statefulsets,
+        plan=plan,
+        outcome=outcome,
+        plan_status=dict(stored_status),
+        storage_classes=None
+        if facts.storage_classes is None
+        else [dataclasses.asdict(s) for s in facts.storage_classes],
+        pending_credentials=pending,
+        run=secrets.token_hex(8),
+        wait_deadline=time.time() + request.wait_timeout if request.wait else None,
+    )
     if not problems and tenant is not None:
-        lifecycle, refused = _lifecycle(client, request, document, stored_status, live["statefulsets"])
+        lifecycle, refused = observe_lifecycle(client, request, document, stored_status, statefulsets)
         problems += refused
         if lifecycle is not None:
+            progress.lifecycle = lifecycle
             outcome.requeue_after = lifecycle.plan.requeue_seconds
-            lifecycle_items = lifecycle.plan.status_items()
-            after = with_lifecycle(stored_status, lifecycle_items)
+            progress.lifecycle_items = lifecycle.plan.status_items()
+            after = with_lifecycle(stored_status, progress.lifecycle_items)
             if decommissioned_pools(after) != decommissioned_pools(stored_status):
                 # A pool drained in this pass: the others are applied without it right away.
-                plan = plan_tenant(document, live["statefulsets"], after, options, facts)
-                problems += plan["problems"]
+                progress.plan = plan_tenant(document, statefulsets, after, _options(request), facts)
+                progress.plan_status = after
+                problems += progress.plan["problems"]
     outcome.problems = problems
+    return progress
 
-    statefulsets: list[dict[str, Any]] = live["statefulsets"]
-    if not problems:
-        if request.manage_resource:
-            resource = tenant_resource(document)
-            applied = apply_object(client, resource, tenant, dry_run)
-            outcome.writes += applied.sent
-            if applied.changed:
-                outcome.changes.append({"kind": applied.kind, "name": applied.name, "action": applied.action})
-            if tenant is None:
-                # A new Tenant: its children need its uid for their owner references.
-                metadata["uid"] = applied.after["metadata"].get("uid")
-                plan = plan_tenant(document, [], {}, options)
-            tenant = applied.after
-        if lifecycle is not None:
-            # Drained pools leave before the others are applied without them in RUSTFS_VOLUMES.
-            done = carry_out(client, lifecycle, namespace, dry_run)
-            outcome.changes += done
-            outcome.writes += len(done)
-            retired = decommissioned_pools({"pools": lifecycle_items})
-            statefulsets = [s for s in statefulsets if _pool_of(s) not in retired]
-        try:
-            for obj in plan["objects"]:
-                if obj["kind"] == "Certificate" and request.tls is not None:
-                    # The tls role applied it already (it must exist before anything mounts it).
-                    outcome.applied.append(f"{obj['kind']}/{obj['metadata']['name']}")
-                    continue
-                live_obj = read(client, obj)
-                result = _apply_checked(client, obj, live_obj, dry_run)
+
+def credentials_phase(client: Any, progress: Progress) -> None:
+    """Create the credentials Secret the spec names, when asked to and it is missing."""
+    if progress.pending_credentials is None or progress.outcome.problems:
+        return
+    secret_name = str(progress.document["spec"]["credsSecret"]["name"])
+    if not progress.request.check_mode:
+        secret = credentials_secret(secret_name, progress.namespace, progress.name)
+        client.create(client.resource("Secret", "v1"), secret, namespace=progress.namespace)
+        progress.outcome.writes += 1
+    progress.outcome.changes.append({"kind": "Secret", "name": secret_name, "action": "created"})
+    progress.pending_credentials = None
+
+
+def _take_tls(progress: Progress, tls: Mapping[str, Any]) -> None:
+    """The tls role ran after the plan: its problems count, and the pods carry its certificates' hash."""
+    if tls.get("tenant") not in (None, progress.outcome.tenant):
+        return  # another tenant's (a play's earlier loop item): not this one's certificates
+    progress.request = dataclasses.replace(progress.request, tls=dict(tls))
+    progress.outcome.problems += [dict(p) for p in tls.get("problems") or []]
+    if inputs_from(tls.get("inputs")) is None or progress.blocked:
+        return
+    progress.plan = plan_tenant(
+        progress.document, progress.statefulsets, progress.plan_status, _options(progress.request), progress.facts()
+    )
+    progress.outcome.problems += progress.plan["problems"]
+
+
+def shared_phase(client: Any, progress: Progress, show_diff: bool, tls: Mapping[str, Any] | None = None) -> None:
+    """The Tenant resource (playbook mode) and what every pool shares: ServiceAccount, RBAC, Services."""
+    if tls is not None and progress.request.tls is None:
+        _take_tls(progress, tls)
+    if progress.blocked:
+        return
+    request, outcome, dry_run = progress.request, progress.outcome, progress.request.check_mode
+    if request.manage_resource:
+        applied = apply_object(client, tenant_resource(progress.document), progress.tenant, dry_run)
+        outcome.writes += applied.sent
+        if applied.changed:
+            outcome.changes.append({"kind": applied.kind, "name": applied.name, "action": applied.action})
+        if progress.tenant is None:
+            # A new Tenant: its children need its uid for their owner references.
+            progress.document["metadata"]["uid"] = applied.after["metadata"].get("uid")
+            progress.plan = plan_tenant(progress.document, [], {}, _options(request))
+        progress.tenant = without_bookkeeping(applied.after)
+    try:
+        for obj in progress.plan["objects"]:
+            if obj["kind"] == PDB_KIND:
+                continue  # its pool's phase applies it
+            if obj["kind"] == "Certificate" and request.tls is not None:
+                # The tls role applied it already (it must exist before anything mounts it).
+                outcome.applied.append(f"{obj['kind']}/{obj['metadata']['name']}")
+                continue
+            result = apply_checked(client, obj, read(client, obj), dry_run)
+            outcome.writes += result.sent
+            record_applied(outcome, result, show_diff)
+    except ObjectRejected as rejected:
+        # The spec makes an object the API server refuses: retrying cannot help, the spec must change.
+        outcome.problems = [rejected.problem]
+
+
+def lifecycle_phase(client: Any, progress: Progress) -> None:
+    """Carry out the decommission pass the plan made: drained pools leave before the others are applied."""
+    if progress.blocked or progress.lifecycle_items is None:
+        return
+    lifecycle = progress.lifecycle
+    if lifecycle is None:
+        # A later task than the plan: the pass (and its admin client) is observed again. If RustFS moved
+        # on since, the plan no longer matches it: the next reconcile acts, this one leaves the pools be.
+        stored = (progress.tenant or {}).get("status") or {}
+        lifecycle, refused = observe_lifecycle(
+            client, progress.request, progress.document, stored, progress.statefulsets
+        )
+        if refused or lifecycle is None:
+            progress.outcome.problems += refused
+            return
+        seen = decommissioned_pools(with_lifecycle(stored, lifecycle.plan.status_items()))
+        if seen != decommissioned_pools(with_lifecycle(stored, progress.lifecycle_items)):
+            progress.outcome.requeue_after = 1
+            return
+    done = carry_out(client, lifecycle, progress.namespace, progress.request.check_mode)
+    progress.outcome.changes += done
+    progress.outcome.writes += len(done)
+    retired = decommissioned_pools({"pools": progress.lifecycle_items})
+    progress.statefulsets = [s for s in progress.statefulsets if pool_of(s) not in retired]
+
+
+def _expand(client: Any, progress: Progress, expansion: Mapping[str, Any]) -> None:
+    """Grow a pool's claims, then remove its StatefulSet (orphaning pods and claims): the pool phase
+    applies it again right after with the new claim templates, and it adopts the pods."""
+    outcome, namespace = progress.outcome, progress.namespace
+    claims = list_labelled(client, "PersistentVolumeClaim", "v1", namespace, progress.name)
+    claim_resource = client.resource("PersistentVolumeClaim", "v1")
+    for claim in claims_to_patch(expansion, claims):
+        client.patch(
+            claim_resource,
+            {"spec": {"resources": {"requests": {"storage": claim["size"]}}}},
+            name=claim["name"],
+            namespace=namespace,
+            content_type="application/merge-patch+json",
+        )
+        outcome.writes += 1
+        outcome.changes.append({"kind": "PersistentVolumeClaim", "name": claim["name"], "action": "expanded"})
+    name = str(expansion["statefulset"])
+    orphan = {"propagationPolicy": "Orphan"}
+    client.delete(client.resource("StatefulSet", "apps/v1"), name=name, namespace=namespace, body=orphan)
+    outcome.writes += 1
+    deadline = time.monotonic() + 60
+    while name in by_name(list_labelled(client, "StatefulSet", "apps/v1", namespace, progress.name)):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"StatefulSet {name} was not removed within 60s")
+        time.sleep(0.2)
+    progress.statefulsets = [s for s in progress.statefulsets if s["metadata"]["name"] != name]
+
+
+def by_name(objects: Any) -> dict[str, dict[str, Any]]:
+    return {str(o["metadata"]["name"]): o for o in objects}
+
+
+def _plan_rollout(progress: Progress) -> dict[str, Any]:
+    """Which pools may replace their pods now (one at a time), from the StatefulSets as last seen.
+
+    Pools whose claims grow are recreated, so they count as new; in check mode they are not applied at all.
+    """
+    recreate = set(progress.plan["recreate"])
+    dry_run = progress.request.check_mode
+    desired = [s for s in progress.plan["statefulsets"] if not (dry_run and s["metadata"]["name"] in recreate)]
+    live = [s for s in progress.statefulsets if s["metadata"]["name"] not in recreate]
+    rollout = plan_rollout(desired, live)
+    return {"statefulsets": by_name(rollout.statefulsets), "rolling": rollout.rolling, "held": list(rollout.held)}
+
+
+def pool_phase(client: Any, progress: Progress, pool: str, show_diff: bool) -> None:
+    """One pool: its PodDisruptionBudget, claim expansion, StatefulSet (in its rollout turn), and with
+    wait its rollout."""
+    if progress.blocked:
+        return
+    request, outcome, dry_run = progress.request, progress.outcome, progress.request.check_mode
+    planned = [s for s in progress.plan["statefulsets"] if s["metadata"]["labels"][c.LABEL_POOL] == pool]
+    if not planned:
+        raise ModuleFailure(f"pool {pool!r} is not in the plan of {outcome.tenant} (pools: {progress.pools()})")
+    name = str(planned[0]["metadata"]["name"])
+    try:
+        for obj in progress.plan["objects"]:
+            if obj["kind"] == PDB_KIND and obj["metadata"]["labels"].get(c.LABEL_POOL) == pool:
+                result = apply_checked(client, obj, read(client, obj), dry_run)
                 outcome.writes += result.sent
-                _record(outcome, result, show_diff)
-            desired = plan["statefulsets"]
-            if plan["expansions"]:
-                statefulsets = _expand(client, request, outcome, plan, statefulsets)
-                if request.check_mode:
-                    desired = [s for s in desired if s["metadata"]["name"] not in plan["recreate"]]
-            statefulsets = _roll(client, request, outcome, desired, statefulsets, show_diff)
-            if tenant is not None and not _outdated(document, tenant):
-                _remember_if_good(client, request, outcome, document, tenant, statefulsets, plan)
-        except ObjectRejected as rejected:
-            # The spec makes an object the API server refuses: retrying cannot help, the spec must change.
-            problems = outcome.problems = [rejected.problem]
+                record_applied(outcome, result, show_diff)
+        if name in progress.plan["recreate"]:
+            if dry_run:
+                # A dry-run delete leaves the StatefulSet, so its new claim templates cannot even be
+                # dry-run applied: report the expansion, apply nothing of this pool.
+                outcome.changes.append({"kind": "StatefulSet", "name": name, "action": "expanded"})
+                return
+            _expand(client, progress, next(e for e in progress.plan["expansions"] if e["statefulset"] == name))
+        waiting = request.wait and not dry_run and not outcome.wait_timed_out
+        if progress.rollout is None or (waiting and name in progress.rollout["held"]):
+            # With wait, a held pool's turn comes once the pools before it completed.
+            progress.rollout = _plan_rollout(progress)
+        live = by_name(progress.statefulsets)
+        result = apply_checked(client, progress.rollout["statefulsets"][name], live.get(name), dry_run)
+        outcome.writes += result.sent
+        record_applied(outcome, result, show_diff)
+        live[name] = without_bookkeeping(result.after)
+        progress.statefulsets = sorted(live.values(), key=lambda s: str(s["metadata"]["name"]))
+        outcome.rolling, outcome.held = progress.rollout["rolling"], list(progress.rollout["held"])
+        if waiting and name not in progress.rollout["held"]:
+            remaining = max(0.0, (progress.wait_deadline or 0) - time.time())
+            current, outcome.wait_timed_out = wait_for_pools(
+                client, progress.namespace, progress.name, [name], remaining
+            )
+            progress.statefulsets = [without_bookkeeping(s) for s in current]
+            if not outcome.wait_timed_out and name == outcome.rolling:
+                progress.rollout = _plan_rollout(progress)
+                outcome.rolling, outcome.held = progress.rollout["rolling"], list(progress.rollout["held"])
+    except ObjectRejected as rejected:
+        outcome.problems = [rejected.problem]
 
-    if request.write_status and tenant is not None and not _outdated(document, tenant):
-        status = tenant.get("status") or {}
-        kept = {"lastRun": status["lastRun"]} if "lastRun" in status else {}
-        written = write_status(
-            client,
-            tenant,
-            statefulsets,
-            problems,
-            outcome.changes,
-            kept,
-            tls.get("status") or None,
-            dry_run,
-            lifecycle=lifecycle_items if not problems else None,
-        )
-        outcome.status, outcome.status_changed, outcome.events = (
-            written["status"],
-            written["changed"],
-            written["events"],
-        )
-        outcome.writes += int(written["changed"]) + len(written["events"])
-    elif tenant is not None:
+
+def status_phase(client: Any, progress: Progress) -> None:
+    """Record the spec as the last good one when it runs everywhere, then write the status and events."""
+    request, outcome, tenant = progress.request, progress.outcome, progress.tenant
+    if progress.pending_credentials is not None:
+        # Not created (the tenant is blocked otherwise): reported with the other problems.
+        outcome.problems.append(progress.pending_credentials)
+        progress.pending_credentials = None
+    if tenant is None:
+        # Not there when planned; the tls role creates a new one in playbook mode before a TLS problem
+        # blocks the shared phase, and its status must say why.
+        tenant, _known = read_tenant(client, progress.name, progress.namespace)
+        if tenant is None:
+            return
+        progress.tenant = without_bookkeeping(tenant)
+    if outdated(progress.document, tenant):
         outcome.status = dict(tenant.get("status") or {})
-    return outcome
+        return
+    if not progress.blocked:
+        remember_if_good(client, request, outcome, progress.document, tenant, progress.statefulsets, progress.plan)
+    if not request.write_status:
+        outcome.status = dict(tenant.get("status") or {})
+        return
+    status = tenant.get("status") or {}
+    problems = outcome.problems
+    written = write_status(
+        client,
+        tenant,
+        progress.statefulsets,
+        problems,
+        outcome.changes,
+        {"lastRun": status["lastRun"]} if "lastRun" in status else {},
+        (request.tls or {}).get("status") or None,
+        request.check_mode,
+        lifecycle=progress.lifecycle_items if not problems else None,
+    )
+    outcome.status, outcome.status_changed, outcome.events = written["status"], written["changed"], written["events"]
+    outcome.writes += int(written["changed"]) + len(written["events"])
+
+
+def reconcile(client: Any, request: Request, show_diff: bool = False) -> Outcome:
+    """Every phase, in one call."""
+    progress = plan_phase(client, request)
+    credentials_phase(client, progress)
+    shared_phase(client, progress, show_diff)
+    lifecycle_phase(client, progress)
+    for pool in progress.pools():
+        pool_phase(client, progress, pool, show_diff)
+    status_phase(client, progress)
+    return progress.outcome
+
+
+def run_phase(
+    client: Any,
+    phase: str,
+    request: Request,
+    record: Mapping[str, Any] | None,
+    show_diff: bool = False,
+    pool: str | None = None,
+) -> tuple[Progress, Outcome]:
+    """One phase, continuing RECORD (the previous phase's `progress`); planned first when there is none
+    for this tenant, so a phase run alone still refuses what the plan would.
+
+    Returns the progress and what this phase alone did (its changes, diff and status change).
+    """
+    progress = None if record is None or phase == "plan" else Progress.from_dict(record, request.check_mode)
+    metadata = request.definition.get("metadata") or {}
+    target = f"{metadata.get('namespace') or 'default'}/{metadata.get('name')}"
+    if progress is not None and metadata and target != progress.outcome.tenant:
+        progress = None  # another tenant's (the previous item of a loop): plan this one
+    if progress is None:
+        if not metadata.get("name"):
+            raise ModuleFailure("definition.metadata.name is required (or progress, from the plan phase)")
+        progress = plan_phase(client, request)
+    else:
+        progress.step += 1
+    changes_from, diff_from = len(progress.outcome.changes), len(progress.outcome.diff)
+    status_before = progress.outcome.status_changed
+    if phase == "credentials":
+        credentials_phase(client, progress)
+    elif phase == "shared":
+        shared_phase(client, progress, show_diff, request.tls)
+    elif phase == "lifecycle":
+        lifecycle_phase(client, progress)
+    elif phase == "pool":
+        for name in [pool] if pool else progress.pools():
+            pool_phase(client, progress, name, show_diff)
+    elif phase == "status":
+        status_phase(client, progress)
+    done = progress.outcome
+    alone = Outcome(
+        tenant=done.tenant,
+        changes=done.changes[changes_from:],
+        diff=done.diff[diff_from:],
+        status_changed=done.status_changed and not status_before,
+    )
+    return progress, alone

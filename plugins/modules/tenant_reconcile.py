@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: tenant_reconcile
-short_description: Reconcile one RustFS tenant - read, plan, apply and report in one step
+short_description: Reconcile one RustFS tenant - read, plan, apply and report, whole or one phase at a time
 version_added: 0.1.0
 author: rustfs.operator contributors (@rustfs)
 description:
@@ -15,7 +15,11 @@ description:
     plans the reconcile with the collection's engine, refuses unsafe changes before any write, applies
     the tenant's objects with server-side apply (field manager C(rustfs-operator)), and writes the
     Tenant status and events.
-  - This is what the C(rustfs.operator.tenant) role runs; use the role unless you need the module alone.
+  - This is what the C(rustfs.operator.tenant) role runs, one O(phase) per task; use the role unless you
+    need the module alone.
+  - O(phase=plan) reads, validates, checks and plans, and writes nothing; each later phase continues the
+    RV(progress) of the task before it (O(progress)). A phase given no O(progress) for this tenant plans
+    first, so a play run with C(--tags) still refuses what the plan refuses.
   - Runs in the Ansible controller (an action plugin), so it needs the C(kubernetes) Python library there and
     costs no module process; the options and C(K8S_AUTH_*) variables authenticate as kubernetes.core's do.
   - An object whose live state already matches what would be applied is not sent at all, so a run with
@@ -36,8 +40,31 @@ options:
     description:
       - The Tenant (C(rustfs.com/v1alpha1)) as a dict - the manifest of the user, or the stored resource.
       - C(metadata.namespace) defaults to C(default).
+      - Required unless O(progress) is given.
     type: dict
-    required: true
+  phase:
+    description:
+      - C(all) does the whole reconcile in this task.
+      - C(plan) reads the live state and the cluster, validates, checks and plans; it writes nothing.
+      - C(credentials) creates the credentials Secret (with O(generate_credentials)).
+      - C(shared) applies the Tenant resource (O(manage_resource)) and what the pools share - ServiceAccount,
+        RBAC, Services; with O(tls), the plan takes the certificates' hash first.
+      - C(lifecycle) carries out a pool decommission (C(spec.poolLifecycle)).
+      - C(pool) applies one pool (O(pool), or each in turn) - its PodDisruptionBudget, claim expansion and
+        StatefulSet in its rollout turn, and with O(wait) waits for its rollout.
+      - C(status) records the last good spec and writes the Tenant status and events.
+      - A blocked tenant gets no write from any phase but C(status).
+    type: str
+    choices: [all, plan, credentials, shared, lifecycle, pool, status]
+    default: all
+  progress:
+    description:
+      - The RV(progress) the previous phase returned. The other options were taken by the plan phase and are
+        not read again, except O(tls) (by the C(shared) phase) and O(pool).
+    type: dict
+  pool:
+    description: With O(phase=pool), the pool (C(spec.pools[].name)) to apply; all of them when unset.
+    type: str
   manage_resource:
     description:
       - Also apply the Tenant resource itself (playbook mode). A new Tenant is created first so its
@@ -92,6 +119,19 @@ attributes:
 """
 
 EXAMPLES = r"""
+- name: Plan, then apply the pools only
+  rustfs.operator.tenant_reconcile:
+    phase: plan
+    definition: "{{ tenant }}"
+  register: tenant_progress
+
+- name: Apply each pool
+  rustfs.operator.tenant_reconcile:
+    phase: pool
+    pool: "{{ item }}"
+    progress: "{{ tenant_progress.progress }}"
+  loop: "{{ tenant_progress.pools }}"
+
 - name: Create or update a tenant and its Tenant resource
   rustfs.operator.tenant_reconcile:
     definition: "{{ lookup('ansible.builtin.file', 'tenant.yaml') | ansible.builtin.from_yaml }}"
@@ -130,7 +170,7 @@ problems:
       description: The status reason, for example C(StatefulSetUpdateValidationFailed).
       type: str
 changes:
-  description: The objects this run created or updated.
+  description: The objects this run created or updated (with O(phase), every phase so far; C(changed) is this phase's).
   returned: always
   type: list
   elements: dict
@@ -172,6 +212,17 @@ rollout:
       releases the next one (with O(wait), this run does).
   returned: always
   type: dict
+progress:
+  description:
+    - What the plan phase read and planned and what the phases did so far, for the next phase's O(progress)
+      (no Secret value). Not returned with O(phase=all).
+  returned: when O(phase) is not C(all)
+  type: dict
+pools:
+  description: The pools the plan applies, in spec order (the items of the C(pool) phase).
+  returned: when O(phase) is not C(all)
+  type: list
+  elements: str
 requeue_after:
   description:
     - Seconds after which the tenant should be reconciled again although nothing changed, while a pool
@@ -186,11 +237,18 @@ from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import An
 
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import ModuleFailure
 from ansible_collections.rustfs.operator.plugins.module_utils.kube import AUTH_ARG_SPEC, get_api_client, run_module
-from ansible_collections.rustfs.operator.plugins.module_utils.reconcile import Request, reconcile
+from ansible_collections.rustfs.operator.plugins.module_utils.reconcile import Request, reconcile, run_phase
 
 ARGUMENT_SPEC: dict[str, Any] = {
     **AUTH_ARG_SPEC,
-    "definition": {"type": "dict", "required": True},
+    "definition": {"type": "dict"},
+    "phase": {
+        "type": "str",
+        "default": "all",
+        "choices": ["all", "plan", "credentials", "shared", "lifecycle", "pool", "status"],
+    },
+    "progress": {"type": "dict"},
+    "pool": {"type": "str"},
     "manage_resource": {"type": "bool", "default": False},
     "generate_credentials": {"type": "bool", "default": False},
     "cluster_domain": {"type": "str", "default": "cluster.local"},
@@ -205,11 +263,11 @@ ARGUMENT_SPEC: dict[str, Any] = {
 
 def execute(client: Any, params: dict[str, Any], check_mode: bool, diff: bool) -> dict[str, Any]:
     """The whole task, for the action plugin (the path plays take) and for main()."""
-    name = str((params["definition"].get("metadata") or {}).get("name") or "")
-    if not name:
+    definition = params["definition"] or {}
+    if not (definition.get("metadata") or {}).get("name") and not (params["phase"] != "all" and params["progress"]):
         raise ModuleFailure("definition.metadata.name is required")
     request = Request(
-        definition=params["definition"],
+        definition=definition,
         manage_resource=params["manage_resource"],
         generate_credentials=params["generate_credentials"],
         cluster_domain=params["cluster_domain"],
@@ -221,14 +279,27 @@ def execute(client: Any, params: dict[str, Any], check_mode: bool, diff: bool) -
         check_mode=check_mode,
         admin_endpoint=params["admin_endpoint"],
     )
-    outcome = reconcile(client, request, show_diff=diff)
-    result: dict[str, Any] = outcome.as_result()
+    if params["phase"] == "all":
+        outcome = reconcile(client, request, show_diff=diff)
+        result: dict[str, Any] = outcome.as_result()
+        shown = outcome
+    else:
+        progress, shown = run_phase(client, params["phase"], request, params["progress"], diff, params["pool"])
+        outcome = progress.outcome
+        result = outcome.as_result()
+        result.update(
+            changed=shown.changed,
+            blocked=progress.blocked,
+            problems=progress.problems,
+            progress=progress.as_dict(),
+            pools=progress.pools(),
+        )
     warnings = [f"{w['field']}: {w['message']} ({w['reason']})" for w in outcome.warnings]
-    if warnings:
+    if warnings and params["phase"] in ("all", "plan"):
         result["warnings"] = warnings
     if diff:
-        result["diff"] = outcome.diff
-    if outcome.wait_timed_out:
+        result["diff"] = shown.diff
+    if outcome.wait_timed_out and params["phase"] in ("all", "status"):
         raise ModuleFailure(
             f"Timed out after {params['wait_timeout']}s waiting for the rollout of "
             + ", ".join(outcome.wait_timed_out),
@@ -238,7 +309,10 @@ def execute(client: Any, params: dict[str, Any], check_mode: bool, diff: bool) -
 
 
 def failure_prefix(params: dict[str, Any]) -> str:
-    return f"Failed to reconcile tenant {(params['definition'].get('metadata') or {}).get('name')}"
+    tenant = ((params["definition"] or {}).get("metadata") or {}).get("name")
+    if tenant is None and params["progress"]:
+        tenant = params["progress"].get("outcome", {}).get("tenant")
+    return f"Failed to reconcile tenant {tenant}"
 
 
 def main() -> None:

@@ -134,43 +134,96 @@ def test_example_is_created_ready_and_a_rerun_changes_nothing(
     assert resource_versions(api, namespace) == before
 
 
-def test_the_pool_role_applies_a_reviewed_plan(api: client.ApiClient, namespace: str, tmp_path: Path) -> None:
-    """Plan and apply in two steps: the tenant_plan filter's StatefulSets, applied by rustfs.operator.pool."""
-    tenant = example_tenant("minimal-dev-tenant.yaml", namespace)
-    playbook = tmp_path / "two-steps.yml"
+def test_phases_run_alone_with_a_users_task_between_them(
+    api: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    """The tenant role's phase files and the pool role, run by hand with a review step between plan and apply."""
+    tenant = example_tenant("multi-pool-tenant.yaml", namespace)
+    playbook = tmp_path / "phases.yml"
     playbook.write_text(
         """
 - hosts: localhost
   connection: local
   gather_facts: false
+  vars:
+    tenant_definition: "{{ tenant }}"
+    tenant_manage_resource: true
+    tenant_wait: true
+    tenant_wait_timeout: 120
   tasks:
-    - name: Plan
-      ansible.builtin.set_fact:
-        plan: "{{ tenant | rustfs.operator.tenant_plan }}"
-    - name: Apply the ServiceAccount and Services the pods need
-      kubernetes.core.k8s:
-        apply: true
-        server_side_apply: {field_manager: rustfs-operator}
-        definition: "{{ plan.objects }}"
-    - name: Apply the pools
+    - name: Plan (writes nothing)
+      ansible.builtin.include_role:
+        name: rustfs.operator.tenant
+        tasks_from: validate.yml
+    - name: Review the plan
+      ansible.builtin.assert:
+        that:
+          - not tenant_progress.blocked
+          - tenant_progress.pools == ['pool-0', 'pool-1']
+    - name: Shared objects
+      ansible.builtin.include_role:
+        name: rustfs.operator.tenant
+        tasks_from: shared.yml
+    - name: Each pool
       ansible.builtin.include_role:
         name: rustfs.operator.pool
       vars:
-        pool_statefulsets: "{{ plan.statefulsets }}"
-        pool_wait: true
-        pool_wait_timeout: 120
-    - name: Show what was applied
+        pool_name: "{{ item }}"
+        pool_progress: "{{ tenant_progress }}"
+      loop: "{{ tenant_progress.pools }}"
+    - name: Status
+      ansible.builtin.include_role:
+        name: rustfs.operator.tenant
+        tasks_from: status.yml
+    - name: Show what this run changed
       ansible.builtin.debug:
-        var: pool_applied
+        msg: >-
+          changed {{ tenant_progress.changes | map(attribute='kind')
+          | zip(tenant_progress.changes | map(attribute='name')) | map('join', '/') | join(' ') }}
 """
     )
     first = run_playbook(str(playbook), extra_vars={"tenant": tenant}, tmp_dir=tmp_path)
     assert first.returncode == 0, first.output
-    assert "dev-minimal-dev-pool" in first.stdout and "created" in first.stdout
-    sts = statefulsets(api, namespace)["dev-minimal-dev-pool"]
-    assert sts.status.ready_replicas == tenant["spec"]["pools"][0]["servers"]
+    sets = statefulsets(api, namespace)
+    assert set(sets) == {"multi-pool-tenant-pool-0", "multi-pool-tenant-pool-1"}, sets
+    # The status phase saw both pools' changes: it continued the last pool's record, not the plan's.
+    stored = read_tenant(api, namespace, "multi-pool-tenant")
+    assert {p["ssName"] for p in stored["status"]["pools"]} == set(sets), stored["status"]
+    # The status phase continued the last pool's record (else these changes would be missing from it).
+    assert "StatefulSet/multi-pool-tenant-pool-0 " in first.stdout, first.output
+    assert "StatefulSet/multi-pool-tenant-pool-1" in first.stdout, first.output
+    # Each pool waited for its rollout, so the status the first run wrote is already the settled one.
+    assert all(p["state"] == "RolloutComplete" for p in stored["status"]["pools"]), stored["status"]
+    settled = resource_versions(api, namespace)
     again = run_playbook(str(playbook), extra_vars={"tenant": tenant}, tmp_dir=tmp_path)
     assert again.returncode == 0 and again.changed == 0, again.output
+    assert resource_versions(api, namespace) == settled
+
+
+def test_tags_pick_phases_and_refusals_still_hold(api: client.ApiClient, namespace: str, tmp_path: Path) -> None:
+    """--tags pools runs the plan and the pools only; a refused change is refused there too."""
+    tenant = example_tenant("simple-tenant.yaml", namespace)
+    tenant["spec"]["env"] = [{"name": "RUST_LOG", "value": "info"}]
+    only_plan = tenant_play(tenant, tmp_path, "--tags", "validate")
+    assert only_plan.returncode == 0, only_plan.output
+    assert statefulsets(api, namespace) == {}
+    assert "Shared objects" not in only_plan.stdout, only_plan.output
+
+    pools = tenant_play(tenant, tmp_path, "--tags", "pools")
+    assert pools.returncode == 0, pools.output
+    assert "Shared objects" not in pools.stdout and "Status |" not in pools.stdout, pools.output
+    sts = statefulsets(api, namespace)["example-tenant-primary"]
+    assert env_of(sts)["RUST_LOG"] == "info"
+
+    shrunk = copy.deepcopy(tenant)
+    shrunk["spec"]["pools"][0]["servers"] -= 1
+    shrunk["spec"]["env"] = [{"name": "RUST_LOG", "value": "debug"}]
+    before = resource_versions(api, namespace)
+    refused = tenant_play(shrunk, tmp_path, "--tags", "pools")
+    assert refused.returncode != 0, refused.output
+    assert "servers cannot change" in refused.output, refused.output
+    assert resource_versions(api, namespace) == before
+    assert env_of(statefulsets(api, namespace)["example-tenant-primary"])["RUST_LOG"] == "info"
 
 
 def test_env_change_rolls_and_added_pool_updates_every_pool(

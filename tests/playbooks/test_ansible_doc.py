@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = REPO / ".venv" / "bin"
@@ -26,10 +27,15 @@ DIRS = {"module": "modules", "filter": "filter"}
 REQUIRED_DOC = ("short_description", "description", "author", "version_added")
 
 
-def ansible_doc(collections: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """ansible-doc with COLLECTIONS as the only collections path (besides the ansible package's)."""
+def ansible_doc(collections: Path, *args: str, deprecations: bool = False) -> subprocess.CompletedProcess[str]:
+    """ansible-doc with COLLECTIONS as the only collections path (besides the ansible package's).
+
+    Deprecation warnings are off unless asked for: a plugin meta/runtime.yml deprecates warns by
+    design (test_deprecated_plugins_warn_of_their_removal), and any other warning still fails.
+    """
     env = {k: v for k, v in os.environ.items() if k != "ANSIBLE_CONFIG"}
     env.update(ANSIBLE_COLLECTIONS_PATH=str(collections), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+    env["ANSIBLE_DEPRECATION_WARNINGS"] = "true" if deprecations else "false"
     return subprocess.run(
         [str(BIN / "ansible-doc"), *args],
         # Not the checkout: its ansible.cfg must not add a collections path.
@@ -121,3 +127,16 @@ def test_an_undocumented_plugin_fails_the_check(tmp_path: Path) -> None:
         problems = doc_problems(tmp_path, kind)
         assert any(f"{COLLECTION}.bare" in p or f"{kind} bare:" in p for p in problems), (kind, problems)
         assert all("bare" in p for p in problems), problems
+
+
+def test_deprecated_plugins_warn_of_their_removal() -> None:
+    """Each plugin meta/runtime.yml deprecates still exists and loads, and ansible-doc says when it goes."""
+    routing = yaml.safe_load((REPO / "meta" / "runtime.yml").read_text()).get("plugin_routing") or {}
+    deprecated = [(kind, name, entry) for kind, plugins in routing.items() for name, entry in plugins.items()]
+    assert deprecated, "no deprecation to check"
+    for kind, name, entry in deprecated:
+        assert name in plugin_files(CHECKOUT, kind), f"{kind} {name} is routed but has no file"
+        shown = ansible_doc(CHECKOUT, "-t", kind, f"{COLLECTION}.{name}", deprecations=True)
+        assert shown.returncode == 0, shown.stderr
+        removal = entry["deprecation"]["removal_version"]
+        assert f"will be removed from collection '{COLLECTION}' version {removal}" in shown.stderr, shown.stderr

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
-from ansible_collections.rustfs.operator.plugins.module_utils.reconcile import (
-    Outcome,
+from ansible_collections.rustfs.operator.plugins.module_utils.progress import Outcome
+from ansible_collections.rustfs.operator.plugins.module_utils.reconcile_steps import (
     credentials_secret,
     tenant_resource,
 )

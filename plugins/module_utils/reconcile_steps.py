@@ -1,0 +1,264 @@
+# Copyright: rustfs.operator contributors
+# Apache License 2.0 (see LICENSE)
+"""The steps the phases of a reconcile are made of (reconcile.py puts them in order).
+
+Each step is one read, check or write over the engine; none decides on its own
+whether the tenant may be written: the phase that calls it does, from the
+problems known before its first write.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import string
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
+from ansible_collections.rustfs.operator.plugins.module_utils.checks import ClusterFacts, configuration_problems
+from ansible_collections.rustfs.operator.plugins.module_utils.errors import field_error
+from ansible_collections.rustfs.operator.plugins.module_utils.history import (
+    history_configmap,
+    history_name,
+    last_good_record,
+)
+from ansible_collections.rustfs.operator.plugins.module_utils.kube import get_or_none
+from ansible_collections.rustfs.operator.plugins.module_utils.live import list_cluster, list_labelled
+from ansible_collections.rustfs.operator.plugins.module_utils.model import parse_tenant
+from ansible_collections.rustfs.operator.plugins.module_utils.plan import Plan
+from ansible_collections.rustfs.operator.plugins.module_utils.pool_lifecycle import (
+    LifecyclePass,
+    in_play,
+    observe_and_plan,
+)
+from ansible_collections.rustfs.operator.plugins.module_utils.progress import Outcome, Request
+from ansible_collections.rustfs.operator.plugins.module_utils.schema import drop_nulls, pruned_spec
+from ansible_collections.rustfs.operator.plugins.module_utils.server_apply import (
+    Applied,
+    apply_object,
+    comparable,
+    read,
+)
+from ansible_collections.rustfs.operator.plugins.module_utils.status import pool_state
+from ansible_collections.rustfs.operator.plugins.module_utils.status_write import now
+
+_ALPHABET = string.ascii_letters + string.digits
+
+
+def tenant_resource(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The Tenant as the user wrote it: what playbook mode applies (never its status)."""
+    metadata = {k: v for k, v in document["metadata"].items() if k in ("name", "namespace", "labels", "annotations")}
+    return {"apiVersion": c.TENANT_API_VERSION, "kind": c.TENANT_KIND, "metadata": metadata, "spec": document["spec"]}
+
+
+def credentials_secret(name: str, namespace: str, tenant: str) -> dict[str, Any]:
+    """A new credentials Secret with random values; the caller must keep it out of any output."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "Opaque",
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "labels": {c.LABEL_MANAGED_BY: c.MANAGED_BY, c.LABEL_TENANT: tenant},
+        },
+        "stringData": {
+            "accesskey": "".join(secrets.choice(_ALPHABET) for _index in range(20)),
+            "secretkey": "".join(secrets.choice(_ALPHABET) for _index in range(40)),
+        },
+    }
+
+
+def record_applied(outcome: Outcome, applied: Applied, show_diff: bool) -> None:
+    outcome.applied.append(f"{applied.kind}/{applied.name}")
+    if applied.changed:
+        outcome.changes.append({"kind": applied.kind, "name": applied.name, "action": applied.action})
+        if show_diff:
+            outcome.diff.append(
+                {
+                    "before_header": f"{applied.kind}/{applied.name}",
+                    "after_header": f"{applied.kind}/{applied.name}",
+                    "before": comparable(applied.before),
+                    "after": comparable(applied.after),
+                }
+            )
+
+
+def wait_for_pools(
+    client: Any,
+    namespace: str,
+    tenant: str,
+    names: Sequence[str],
+    timeout: float,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Poll until every named StatefulSet completed its rollout; (last seen, names not done)."""
+    deadline = clock() + timeout
+    while True:
+        live = list_labelled(client, "StatefulSet", "apps/v1", namespace, tenant)
+        by_name = {s["metadata"]["name"]: s for s in live}
+        pending = [n for n in names if pool_state(by_name.get(n)) != "RolloutComplete"]
+        if not pending or clock() >= deadline:
+            return live, pending
+        sleep(2)
+
+
+REASON_OBJECT_REJECTED = "ObjectRejected"
+
+
+class ObjectRejected(Exception):
+    """The API server refused an object as invalid (HTTP 400 or 422): a problem of the spec, not a failure."""
+
+    def __init__(self, obj: Mapping[str, Any], error: Exception) -> None:
+        body = getattr(error, "body", None)
+        try:
+            message = str(json.loads(body).get("message") or body) if body else str(error)
+        except (TypeError, ValueError, AttributeError):
+            message = str(body)
+        kind, name = obj.get("kind"), (obj.get("metadata") or {}).get("name")
+        super().__init__(message)
+        self.problem = {
+            "field": "spec",
+            "message": f"the API server refused {kind} {name}, which this spec makes: {message[:600]}",
+            "reason": REASON_OBJECT_REJECTED,
+        }
+
+
+def apply_checked(client: Any, obj: Mapping[str, Any], live: Mapping[str, Any] | None, dry_run: bool) -> Applied:
+    try:
+        return apply_object(client, obj, live, dry_run)
+    except Exception as error:
+        if getattr(error, "status", None) in (400, 422):
+            raise ObjectRejected(obj, error) from error
+        raise
+
+
+def remember_if_good(
+    client: Any,
+    request: Request,
+    outcome: Outcome,
+    document: Mapping[str, Any],
+    tenant: Mapping[str, Any],
+    statefulsets: Sequence[Mapping[str, Any]],
+    plan: Plan,
+) -> None:
+    """Record the spec as the last good one (for rollback) once every pool runs it; history.py decides.
+
+    The stored Tenant's spec (CRD defaults included) is recorded, not the manifest: playbook mode and
+    the operator then record the same spec, and a rollback restores exactly what was stored.
+    """
+    stored = tenant["metadata"]
+    applied = {
+        "apiVersion": tenant.get("apiVersion", c.TENANT_API_VERSION),
+        "kind": tenant.get("kind", c.TENANT_KIND),
+        "metadata": {**document["metadata"], **stored},
+        "spec": tenant.get("spec") or document.get("spec") or {},
+        # A pool decommissioned in the status is not expected to run.
+        "status": tenant.get("status") or {},
+    }
+    record = last_good_record(applied, statefulsets, outcome.problems, desired=plan["statefulsets"])
+    if record is None:
+        return
+    name = history_name(str(stored["name"]))
+    existing = get_or_none(client, "ConfigMap", "v1", name, str(stored["namespace"]))
+    configmap = history_configmap(applied, record, existing)
+    if configmap is not None:
+        result = apply_object(client, configmap, existing, request.check_mode)
+        outcome.writes += result.sent
+        outcome.changes.append({"kind": "ConfigMap", "name": name, "action": result.action})
+
+
+def outdated(document: Mapping[str, Any], tenant: Mapping[str, Any]) -> bool:
+    """Whether the Tenant moved past the generation this run was given (the operator passes it).
+
+    Its status would then claim a generation whose spec this run never applied; the run for the new
+    generation, already on its way, writes the status instead. Playbook mode passes no generation.
+    """
+    given = (document.get("metadata") or {}).get("generation")
+    return given is not None and (tenant.get("metadata") or {}).get("generation") != given
+
+
+def foreign_statefulsets(
+    client: Any, desired: Sequence[Mapping[str, Any]], live: Sequence[Mapping[str, Any]], tenant: str
+) -> list[dict[str, Any]]:
+    """Refusals for StatefulSets that have a pool's name but not the tenant's label (hand-written ones).
+
+    The tenant's StatefulSets are found by label; one of the same name without it would otherwise be
+    overwritten by the apply, which the API server refuses half-way (its selector and claim templates
+    are immutable). Refused before any write, with what to do (docs/migration.md).
+    """
+    known = {str(s["metadata"]["name"]) for s in live}
+    problems: list[dict[str, Any]] = []
+    for index, statefulset in enumerate(desired):
+        name = str(statefulset["metadata"]["name"])
+        if name in known or read(client, statefulset) is None:
+            continue
+        problems.append(
+            {
+                **field_error(
+                    f"spec.pools[{index}]",
+                    f"StatefulSet {name} exists but is not labelled {c.LABEL_TENANT}={tenant}: it was not created "
+                    "for this tenant. To adopt it, give it the labels and selector the tenant renders (see "
+                    "docs/migration.md); otherwise rename the pool or delete it with --cascade=orphan.",
+                    "StatefulSetUpdateValidationFailed",
+                ),
+                "condition": "WorkloadsReady",
+                "event": "StatefulSetUpdateBlocked",
+            }
+        )
+    return problems
+
+
+def read_facts(client: Any) -> ClusterFacts:
+    """What the configuration checks and volume expansion need to know of the cluster."""
+    return ClusterFacts.from_api(
+        list_cluster(client, "StorageClass", "storage.k8s.io/v1"),
+        list_cluster(client, "Node", "v1"),
+        list_cluster(client, "PriorityClass", "scheduling.k8s.io/v1"),
+    )
+
+
+def check_configuration(
+    facts: ClusterFacts, document: Mapping[str, Any], live_statefulsets: Sequence[Mapping[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(problems, warnings) of a valid tenant on this cluster: classes, nodes, priorities (checks.py)."""
+    existing = [str(((s.get("metadata") or {}).get("labels") or {}).get(c.LABEL_POOL, "")) for s in live_statefulsets]
+    problems, warnings = configuration_problems(parse_tenant(pruned_spec(drop_nulls(dict(document)))), facts, existing)
+    return [dict(p) for p in problems], [dict(w) for w in warnings]
+
+
+def pool_of(statefulset: Mapping[str, Any]) -> str:
+    return str(((statefulset.get("metadata") or {}).get("labels") or {}).get(c.LABEL_POOL, ""))
+
+
+def observe_lifecycle(
+    client: Any,
+    request: Request,
+    document: Mapping[str, Any],
+    status: Mapping[str, Any],
+    live_statefulsets: Sequence[Mapping[str, Any]],
+) -> tuple[LifecyclePass | None, list[dict[str, Any]]]:
+    """The decommission pass of a valid, stored tenant (pool_lifecycle.py), and what it refuses.
+
+    None for a tenant with nothing in play, which then costs no Secret read and no admin call.
+    """
+    full = parse_tenant(pruned_spec(drop_nulls(dict(document))), default_image=request.default_image)
+    if not in_play(full, status):
+        return None, []
+    live_pools = {pool_of(s) for s in live_statefulsets}
+    try:
+        lifecycle = observe_and_plan(
+            client, full, status, live_pools, now(), request.cluster_domain, request.admin_endpoint
+        )
+    except KeyError as error:
+        refusal = field_error(
+            "spec.credsSecret", f"{error.args[0]}: the RustFS admin API needs them", "CredentialSecretMissingKey"
+        )
+        return None, [dict(refusal)]
+    refused = [
+        {**problem, "condition": "PoolsReady", "event": problem["reason"]} for problem in lifecycle.plan.problems
+    ]
+    return lifecycle, refused
