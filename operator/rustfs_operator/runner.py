@@ -8,8 +8,8 @@ only Secret *references*) that the playbook reads with `rustfs.operator.tenant_l
 never as extra vars: Ansible templates extra vars, and a Tenant is written by
 whoever may create one (SECURITY.md). Playbook output is never printed or logged, and only the
 events needed afterwards (failures, the final stats) are written to disk.
-The result comes back through `set_stats`: `rustfs_result` for one tenant,
-`rustfs_results` (keyed "<namespace>/<name>") for a batch.
+The result comes back through `set_stats`: `rustfs_results`, keyed
+"<namespace>/<name>" (a single tenant is a batch of one).
 
 The command ansible-runner launches is the warm runner's client (warm/), which
 has the run forked from a process that imported Ansible once; with
@@ -39,8 +39,7 @@ from rustfs_operator.collection import ansible_playbook_dir
 from rustfs_operator.config import Config
 from rustfs_operator.warm.launcher import WarmServer
 
-RESULT = "rustfs_result"  # what the reconcile playbook publishes (set_stats)
-BATCH_RESULTS = "rustfs_results"  # ... for a batch (`tenants`): "<namespace>/<name>" -> result or failure
+BATCH_RESULTS = "rustfs_results"  # what the reconcile playbook publishes: "<namespace>/<name>" -> result or failure
 ROLLBACK_PLAYBOOK = "rustfs.operator.rollback"
 ROLLBACK_RESULT = "rustfs_rollback"
 
@@ -221,11 +220,19 @@ class PlaybookRunner:
             self.warm.stop()
 
     async def run(self, tenant: Mapping[str, Any]) -> RunOutcome:
-        """Run the playbook for TENANT (the dict `digest.tenant_input` builds), in the tenant's own directory."""
+        """Run the playbook for TENANT (the dict `digest.tenant_input` builds), in the tenant's own directory.
+
+        As a batch of one: the playbook's batch path reconciles a tenant without TLS in one task (the
+        tenant role's `batch` entry point, every phase in one call), where its one-tenant path runs the
+        role's phases as a dozen tasks for a person to read; the operator's runs are read by the
+        operator. A TLS tenant takes the role's phases either way (its certificates first).
+        """
         metadata = tenant["metadata"]
         private = self.directory(metadata["namespace"], metadata["name"])
-        played = await self._in_pool(private, self.config.playbook, {}, RESULT, tenants=("tenant_file", [tenant]))
-        return single_outcome(played)
+        played = await self._in_pool(
+            private, self.config.playbook, {}, BATCH_RESULTS, tenants=("tenants_file", [tenant])
+        )
+        return batch_outcomes([tenant], played)[0]
 
     async def run_batch(self, slot: int, tenants: Sequence[Mapping[str, Any]]) -> list[RunOutcome]:
         """Run the playbook once for TENANTS, one after the other; one outcome per tenant, in order.

@@ -40,8 +40,16 @@ options:
     description:
       - The Tenant (C(rustfs.com/v1alpha1)) as a dict - the manifest of the user, or the stored resource.
       - C(metadata.namespace) defaults to C(default).
-      - Required unless O(progress) is given.
+      - Required unless O(progress) or O(definitions) is given.
     type: dict
+  definitions:
+    description:
+      - Several Tenants, reconciled one after the other in this one task (O(phase=all) only, no O(tls)); the
+        result is RV(tenants). A tenant that fails (an API error, say) is recorded there and does not stop
+        the others, and the task does not fail for it.
+      - What the C(rustfs.operator.tenant) role's C(batch) entry point runs.
+    type: list
+    elements: dict
   phase:
     description:
       - C(all) does the whole reconcile in this task.
@@ -223,6 +231,12 @@ pools:
   returned: when O(phase) is not C(all)
   type: list
   elements: str
+tenants:
+  description:
+    - With O(definitions), each tenant's result keyed C(<namespace>/<name>) - the keys above, C(changed)
+      being the list of RV(changes) - or C(failed) true and the C(error).
+  returned: with O(definitions)
+  type: dict
 requeue_after:
   description:
     - Seconds after which the tenant should be reconciled again although nothing changed, while a pool
@@ -236,12 +250,18 @@ from typing import Any
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
 
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import ModuleFailure
-from ansible_collections.rustfs.operator.plugins.module_utils.kube import AUTH_ARG_SPEC, get_api_client, run_module
+from ansible_collections.rustfs.operator.plugins.module_utils.kube import (
+    AUTH_ARG_SPEC,
+    error_detail,
+    get_api_client,
+    run_module,
+)
 from ansible_collections.rustfs.operator.plugins.module_utils.reconcile import Request, reconcile, run_phase
 
 ARGUMENT_SPEC: dict[str, Any] = {
     **AUTH_ARG_SPEC,
     "definition": {"type": "dict"},
+    "definitions": {"type": "list", "elements": "dict"},
     "phase": {
         "type": "str",
         "default": "all",
@@ -261,8 +281,38 @@ ARGUMENT_SPEC: dict[str, Any] = {
 }
 
 
+def _key(definition: dict[str, Any]) -> str:
+    metadata = definition.get("metadata") or {}
+    return f"{metadata.get('namespace') or 'default'}/{metadata.get('name') or ''}"
+
+
+def _each(client: Any, params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
+    """Every tenant of `definitions`, one after the other; a failure is that tenant's result only."""
+    tenants: dict[str, Any] = {}
+    changed = False
+    for definition in params["definitions"]:
+        try:
+            result = execute(client, {**params, "definitions": None, "definition": definition}, check_mode, False)
+        except ModuleFailure as failure:
+            tenants[_key(definition)] = {"failed": True, "error": f"Reconcile the tenant: {str(failure)[:400]}"}
+            continue
+        except Exception as error:  # one tenant's API error must not stop the others
+            detail = f"{failure_prefix({**params, 'definition': definition})}: {error_detail(error)}"
+            tenants[_key(definition)] = {"failed": True, "error": f"Reconcile the tenant: {detail[:400]}"}
+            continue
+        result.pop("warnings", None)
+        changed = changed or bool(result["changed"])
+        result["changed"] = result.pop("changes")  # a tenant's result says what changed, as tenant_result does
+        tenants[_key(definition)] = result
+    return {"changed": changed, "tenants": tenants}
+
+
 def execute(client: Any, params: dict[str, Any], check_mode: bool, diff: bool) -> dict[str, Any]:
     """The whole task, for the action plugin (the path plays take) and for main()."""
+    if params["definitions"] is not None:
+        if params["phase"] != "all" or params["tls"]:
+            raise ModuleFailure("definitions takes neither phase nor tls: each tenant is a whole reconcile")
+        return _each(client, params, check_mode)
     definition = params["definition"] or {}
     if not (definition.get("metadata") or {}).get("name") and not (params["phase"] != "all" and params["progress"]):
         raise ModuleFailure("definition.metadata.name is required")
