@@ -100,6 +100,10 @@ TRANSIENT_REASONS = frozenset({"CertificateSecretPending", "CertManagerCertifica
 ANNOTATION_ROLLOUT_DEADLINE = "operator.rustfs.com/rollout-deadline-seconds"
 DEFAULT_ROLLOUT_DEADLINE = 600
 REASON_ROLLOUT_STALLED = "RolloutStalled"
+# spec.policies/users/buckets given, and this collection does not provision them yet (issue 15): nothing was
+# checked in RustFS, so ProvisioningReady may not say True.
+REASON_PROVISIONING_NOT_IMPLEMENTED = "ProvisioningNotImplemented"
+PROVISIONING_FIELDS = ("policies", "users", "buckets")
 _SECONDS = re.compile(r"^[0-9]{1,10}$", re.ASCII)
 
 
@@ -368,6 +372,15 @@ def _conditions(
         result["Ready"] = _condition("Ready", "True", SUCCESS, f"{ready}/{total} pods ready")
         result["Reconciling"] = _condition("Reconciling", "False", SUCCESS, "")
         result["Degraded"] = _condition("Degraded", "False", SUCCESS, "")
+    requested = [f"spec.{name}" for name in PROVISIONING_FIELDS if tenant.spec.get(name)]
+    if requested and not problems:
+        message = (
+            f"{', '.join(requested)} given, but this version of rustfs.operator does not provision them: "
+            "nothing was created or checked in RustFS"
+        )
+        result["ProvisioningReady"] = _condition(
+            "ProvisioningReady", "Unknown", REASON_PROVISIONING_NOT_IMPLEMENTED, message
+        )
     if lifecycle is not None and not problems and "PoolsReady" not in result:
         result["PoolsReady"] = _condition("PoolsReady", "False", lifecycle.reason, lifecycle.message)
     for kind in applicable:

@@ -415,6 +415,18 @@ def test_blocked_beats_a_running_rollout_and_reports_every_problem(eng):
     assert conditions["ProvisioningReady"]["status"] == "Unknown"
 
 
+def test_provisioning_is_not_claimed_when_there_is_something_to_provision(eng):
+    """spec.buckets (users, policies) are not provisioned yet: ProvisioningReady says so, the rest stays Ready."""
+    plain = tenant_status(tenant(eng), [sts(replicas=2)], [], None, T0)
+    assert (by_type(plain)["ProvisioningReady"]["status"], plain["currentState"]) == ("True", "Ready")
+    asked = tenant_status(tenant(eng, buckets=[{"name": "photos"}]), [sts(replicas=2)], [], None, T0)
+    condition = by_type(asked)["ProvisioningReady"]
+    assert (condition["status"], condition["reason"]) == ("Unknown", "ProvisioningNotImplemented")
+    assert "spec.buckets" in condition["message"] and "spec.users" not in condition["message"]
+    assert asked["currentState"] == "Ready"
+    assert by_type(asked)["Ready"]["status"] == "True"
+
+
 # --- timestamps, generations, stale conditions ----------------------------------------------------
 
 
