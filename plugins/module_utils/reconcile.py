@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
+from ansible_collections.rustfs.operator.plugins.module_utils.checks import ClusterFacts
 from ansible_collections.rustfs.operator.plugins.module_utils.decommission import active_document, decommissioned_pools
 from ansible_collections.rustfs.operator.plugins.module_utils.disruption import PDB_KIND
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import ModuleFailure
@@ -69,8 +70,12 @@ def _options(request: Request) -> RenderOptions:
     )
 
 
-def plan_phase(client: Any, request: Request) -> Progress:
-    """Read the tenant's live state and the cluster, plan, and find every problem: no write."""
+def plan_phase(client: Any, request: Request, facts: ClusterFacts | None = None) -> Progress:
+    """Read the tenant's live state and the cluster, plan, and find every problem: no write.
+
+    FACTS: the cluster's StorageClasses, nodes and PriorityClasses when the caller read them already
+    (a batch reads them once for all its tenants).
+    """
     document = copy.deepcopy(dict(request.definition))
     metadata = document.setdefault("metadata", {})
     name = str(metadata["name"])
@@ -93,7 +98,8 @@ def plan_phase(client: Any, request: Request) -> Progress:
     # Check first, with what is stored: nothing is written for a tenant that is refused.
     if tenant is not None:
         metadata["uid"] = tenant["metadata"]["uid"]
-    facts = read_facts(client)
+    if facts is None:
+        facts = read_facts(client)
     stored_status = (tenant or {}).get("status") or {}
     statefulsets = [without_bookkeeping(s) for s in live["statefulsets"]]
     plan = plan_tenant(document, statefulsets, stored_status, _options(request), facts)
@@ -351,9 +357,9 @@ def status_phase(client: Any, progress: Progress) -> None:
     outcome.writes += int(written["changed"]) + len(written["events"])
 
 
-def reconcile(client: Any, request: Request, show_diff: bool = False) -> Outcome:
+def reconcile(client: Any, request: Request, show_diff: bool = False, facts: ClusterFacts | None = None) -> Outcome:
     """Every phase, in one call."""
-    progress = plan_phase(client, request)
+    progress = plan_phase(client, request, facts)
     credentials_phase(client, progress)
     shared_phase(client, progress, show_diff)
     lifecycle_phase(client, progress)

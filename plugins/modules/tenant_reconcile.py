@@ -249,6 +249,7 @@ from typing import Any
 
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
 
+from ansible_collections.rustfs.operator.plugins.module_utils.checks import ClusterFacts
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import ModuleFailure
 from ansible_collections.rustfs.operator.plugins.module_utils.kube import (
     AUTH_ARG_SPEC,
@@ -257,6 +258,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils.kube import (
     run_module,
 )
 from ansible_collections.rustfs.operator.plugins.module_utils.reconcile import Request, reconcile, run_phase
+from ansible_collections.rustfs.operator.plugins.module_utils.reconcile_steps import read_facts
 
 ARGUMENT_SPEC: dict[str, Any] = {
     **AUTH_ARG_SPEC,
@@ -290,9 +292,15 @@ def _each(client: Any, params: dict[str, Any], check_mode: bool) -> dict[str, An
     """Every tenant of `definitions`, one after the other; a failure is that tenant's result only."""
     tenants: dict[str, Any] = {}
     changed = False
+    facts: ClusterFacts | None
+    try:
+        facts = read_facts(client)  # the cluster's classes and nodes, once for the batch
+    except Exception:  # each tenant reads them again, and fails alone
+        facts = None
     for definition in params["definitions"]:
         try:
-            result = execute(client, {**params, "definitions": None, "definition": definition}, check_mode, False)
+            single = {**params, "definitions": None, "definition": definition}
+            result = execute(client, single, check_mode, False, facts)
         except ModuleFailure as failure:
             tenants[_key(definition)] = {"failed": True, "error": f"Reconcile the tenant: {str(failure)[:400]}"}
             continue
@@ -307,7 +315,9 @@ def _each(client: Any, params: dict[str, Any], check_mode: bool) -> dict[str, An
     return {"changed": changed, "tenants": tenants}
 
 
-def execute(client: Any, params: dict[str, Any], check_mode: bool, diff: bool) -> dict[str, Any]:
+def execute(
+    client: Any, params: dict[str, Any], check_mode: bool, diff: bool, facts: ClusterFacts | None = None
+) -> dict[str, Any]:
     """The whole task, for the action plugin (the path plays take) and for main()."""
     if params["definitions"] is not None:
         if params["phase"] != "all" or params["tls"]:
@@ -330,7 +340,7 @@ def execute(client: Any, params: dict[str, Any], check_mode: bool, diff: bool) -
         admin_endpoint=params["admin_endpoint"],
     )
     if params["phase"] == "all":
-        outcome = reconcile(client, request, show_diff=diff)
+        outcome = reconcile(client, request, show_diff=diff, facts=facts)
         result: dict[str, Any] = outcome.as_result()
         shown = outcome
     else:
