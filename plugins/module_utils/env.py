@@ -27,8 +27,11 @@ def value_env(name: str, value: str) -> JSON:
     return {"name": name, "value": value}
 
 
-def secret_env(name: str, secret: str, key: str) -> JSON:
-    return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+def secret_env(name: str, secret: str, key: str, optional: bool | None = None) -> JSON:
+    reference: JSON = {"name": secret, "key": key}
+    if optional is not None:
+        reference["optional"] = optional
+    return {"name": name, "valueFrom": {"secretKeyRef": reference}}
 
 
 def default_kms_key_directory(tenant: Tenant) -> str:
@@ -79,8 +82,10 @@ def container_env(tenant: Tenant, cluster_domain: str = c.DEFAULT_CLUSTER_DOMAIN
     ]
     creds = as_dict(tenant.spec.get("credsSecret")).get("name")
     if creds:
-        env.append(secret_env("RUSTFS_ACCESS_KEY", str(creds), "accesskey"))
-        env.append(secret_env("RUSTFS_SECRET_KEY", str(creds), "secretkey"))
+        # `optional: false` as the RustFS operator writes it (the API's default, but stored as given): the
+        # pod templates of the two operators must be equal, or moving a tenant between them rolls its pods.
+        env.append(secret_env("RUSTFS_ACCESS_KEY", str(creds), "accesskey", optional=False))
+        env.append(secret_env("RUSTFS_SECRET_KEY", str(creds), "secretkey", optional=False))
     rpc = as_dict(tenant.spec.get("rpcSecret"))
     if rpc:
         env.append(secret_env("RUSTFS_RPC_SECRET", str(rpc.get("name", "")), str(rpc.get("key", ""))))

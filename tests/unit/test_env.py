@@ -14,8 +14,15 @@ BASE = [
     {"name": "RUSTFS_CONSOLE_ADDRESS", "value": "0.0.0.0:9001"},
     {"name": "RUSTFS_CONSOLE_ENABLE", "value": "true"},
 ]
-ACCESS = {"name": "RUSTFS_ACCESS_KEY", "valueFrom": {"secretKeyRef": {"name": "admin", "key": "accesskey"}}}
-SECRET = {"name": "RUSTFS_SECRET_KEY", "valueFrom": {"secretKeyRef": {"name": "admin", "key": "secretkey"}}}
+# `optional: false` on the credentials, as the RustFS operator renders them (issue 14: equal pod templates).
+ACCESS = {
+    "name": "RUSTFS_ACCESS_KEY",
+    "valueFrom": {"secretKeyRef": {"name": "admin", "key": "accesskey", "optional": False}},
+}
+SECRET = {
+    "name": "RUSTFS_SECRET_KEY",
+    "valueFrom": {"secretKeyRef": {"name": "admin", "key": "secretkey", "optional": False}},
+}
 RPC = {"name": "RUSTFS_RPC_SECRET", "valueFrom": {"secretKeyRef": {"name": "rpc", "key": "token"}}}
 
 
