@@ -394,7 +394,8 @@ def _conditions(
             # Nothing was applied: these report what they last knew, not success.
             result[kind] = _condition(kind, "Unknown", "ReconcileBlocked", "not evaluated while the tenant is blocked")
         else:
-            reason = "TlsConfigured" if kind == "TlsReady" else SUCCESS
+            # The RustFS operator's reasons for these two (issue 14: tools written for it must work here).
+            reason = {"TlsReady": "TlsConfigured", "ProvisioningReady": "ProvisioningConfigured"}.get(kind, SUCCESS)
             result[kind] = _condition(kind, "True", reason, "")
     return [result[kind] for kind in applicable], bool(fixable) or bool(lifecycle and lifecycle.blocked)
 

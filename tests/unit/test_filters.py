@@ -351,7 +351,7 @@ def test_tenant_status_preview_equals_the_stored_status_when_nothing_changed(eng
             {
                 "type": kind,
                 "status": "True" if kind not in ("Reconciling", "Degraded") else "False",
-                "reason": "ReconcileSucceeded",
+                "reason": "ProvisioningConfigured" if kind == "ProvisioningReady" else "ReconcileSucceeded",
                 "message": "2/2 pods ready" if kind == "Ready" else "",
                 "lastTransitionTime": "2024-05-01T00:00:00Z",
                 "observedGeneration": 2,

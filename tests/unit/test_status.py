@@ -231,7 +231,8 @@ def test_all_ready(eng):
         ("KmsReady", "True", "ReconcileSucceeded"),
         ("PoolsReady", "True", "ReconcileSucceeded"),
         ("WorkloadsReady", "True", "ReconcileSucceeded"),
-        ("ProvisioningReady", "True", "ReconcileSucceeded"),
+        # The RustFS operator's reason with nothing to provision.
+        ("ProvisioningReady", "True", "ProvisioningConfigured"),
     ]
     for condition in status["conditions"]:
         assert condition["lastTransitionTime"] == T0
