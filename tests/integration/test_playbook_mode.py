@@ -209,11 +209,17 @@ def test_tags_pick_phases_and_refusals_still_hold(api: client.ApiClient, namespa
     assert statefulsets(api, namespace) == {}
     assert "Shared objects" not in only_plan.stdout, only_plan.output
 
-    pools = tenant_play(tenant, tmp_path, "--tags", "pools")
+    pools = tenant_play(tenant, tmp_path, "--tags", "pools", wait=True, wait_timeout=120)
     assert pools.returncode == 0, pools.output
     assert "Shared objects" not in pools.stdout and "Status |" not in pools.stdout, pools.output
     sts = statefulsets(api, namespace)["example-tenant-primary"]
     assert env_of(sts)["RUST_LOG"] == "info"
+    # Settled (the claims bound, the pods ready) before the snapshot: only our writes may move it.
+    core = client.CoreV1Api(api)
+    kube.wait_for(
+        lambda: all(c.status.phase == "Bound" for c in core.list_namespaced_persistent_volume_claim(namespace).items),
+        what="the claims bound",
+    )
 
     shrunk = copy.deepcopy(tenant)
     shrunk["spec"]["pools"][0]["servers"] -= 1
