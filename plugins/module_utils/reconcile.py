@@ -57,10 +57,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils.server_apply impor
 from ansible_collections.rustfs.operator.plugins.module_utils.status_write import with_lifecycle, write_status
 from ansible_collections.rustfs.operator.plugins.module_utils.tls import inputs_from
 
-__all__ = ["PHASES", "Outcome", "Progress", "Request", "reconcile", "run_phase"]
-
-# The phases a caller may run one at a time, in their order (the tls role runs between credentials and shared).
-PHASES = ("plan", "credentials", "shared", "lifecycle", "pool", "status")
+__all__ = ["Outcome", "Progress", "Request", "reconcile", "run_phase"]
 
 
 def _options(request: Request) -> RenderOptions:
