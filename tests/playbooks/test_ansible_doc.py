@@ -7,6 +7,7 @@ or with documentation ansible-doc cannot load, fails here.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -48,8 +49,23 @@ def ansible_doc(collections: Path, *args: str, deprecations: bool = False) -> su
 
 
 def plugin_files(collections: Path, kind: str) -> set[str]:
+    """The plugin names the files define: a module per file; for filters, the names each file's FilterModule returns.
+
+    A filter file may hold several filters, each documented in a YAML file of its name
+    (plugins/filter/deprecated.py and applied_changes.yml), as kubernetes.core does.
+    """
     folder = collections / "ansible_collections" / "rustfs" / "operator" / "plugins" / DIRS[kind]
-    return {p.stem for p in folder.glob("*.py") if p.name != "__init__.py"}
+    files = [p for p in folder.glob("*.py") if p.name != "__init__.py"]
+    if kind != "filter":
+        return {p.stem for p in files}
+    names: set[str] = set()
+    for path in files:
+        spec = importlib.util.spec_from_file_location(f"_filters_of_{path.stem}", path)
+        assert spec is not None and spec.loader is not None, path
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        names |= set(module.FilterModule().filters())
+    return names
 
 
 def render(collections: Path, kind: str, fqcns: list[str]) -> tuple[str | None, dict[str, Any]]:
@@ -75,8 +91,8 @@ def doc_problems(collections: Path, kind: str) -> list[str]:
     listed: dict[str, str] = json.loads(listing.stdout or "{}")
     names = {fqcn.removeprefix(f"{COLLECTION}."): description for fqcn, description in listed.items()}
     files = plugin_files(collections, kind)
-    problems += [f"{kind} {n}: a file ansible-doc does not list" for n in sorted(files - names.keys())]
-    problems += [f"{kind} {n}: listed, but no plugins/{DIRS[kind]}/{n}.py" for n in sorted(names.keys() - files)]
+    problems += [f"{kind} {n}: defined, but ansible-doc does not list it" for n in sorted(files - names.keys())]
+    problems += [f"{kind} {n}: listed, but no plugin file defines it" for n in sorted(names.keys() - files)]
     problems += [f"{kind} {n}: listed as {d!r}" for n, d in sorted(names.items()) if d.strip() in ("", "UNDOCUMENTED")]
 
     fqcns = [f"{COLLECTION}.{n}" for n in sorted(files)]
@@ -140,3 +156,53 @@ def test_deprecated_plugins_warn_of_their_removal() -> None:
         assert shown.returncode == 0, shown.stderr
         removal = entry["deprecation"]["removal_version"]
         assert f"will be removed from collection '{COLLECTION}' version {removal}" in shown.stderr, shown.stderr
+
+
+def test_only_a_deprecated_plugin_warns_of_its_deprecation(tmp_path: Path) -> None:
+    """A play using another filter of the collection prints no deprecation warning; one using applied_changes does.
+
+    Ansible resolves a collection filter by loading every file of the filter
+    directory, checking each file name's routing: a deprecated filter in a file
+    of its own name warned every play that used any rustfs.operator filter.
+    """
+    play = tmp_path / "play.yml"
+    tenant = {
+        "apiVersion": "rustfs.com/v1alpha1",
+        "kind": "Tenant",
+        "metadata": {"name": "t", "namespace": "ns"},
+        "spec": {"pools": [{"name": "p", "servers": 4, "persistence": {"volumesPerServer": 1}}]},
+    }
+
+    def run(expression: str) -> subprocess.CompletedProcess[str]:
+        play.write_text(
+            yaml.safe_dump(
+                [
+                    {
+                        "hosts": "localhost",
+                        "connection": "local",
+                        "gather_facts": False,
+                        "vars": {"tenant": tenant},
+                        "tasks": [{"ansible.builtin.debug": {"msg": "{{ " + expression + " }}"}}],
+                    }
+                ]
+            )
+        )
+        env = {k: v for k, v in os.environ.items() if k != "ANSIBLE_CONFIG"}
+        env.update(
+            ANSIBLE_COLLECTIONS_PATH=str(CHECKOUT),
+            ANSIBLE_DEPRECATION_WARNINGS="true",
+            ANSIBLE_NOCOLOR="1",
+            ANSIBLE_LOCALHOST_WARNING="false",
+            ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+        )
+        done = subprocess.run(
+            [str(BIN / "ansible-playbook"), str(play)], cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done
+
+    used = run("tenant | rustfs.operator.rustfs_volumes")
+    assert "t-p-{0...3}.t-hl.ns.svc.cluster.local" in used.stdout, used.stdout
+    assert "DEPRECATION" not in used.stdout + used.stderr, used.stdout + used.stderr
+    retired = run("{} | rustfs.operator.applied_changes")
+    assert 'applied_changes" has been deprecated' in retired.stdout + retired.stderr, retired.stdout + retired.stderr

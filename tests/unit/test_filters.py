@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.rustfs.operator.plugins.filter import rustfs_volumes as volumes_plugin
@@ -53,9 +56,7 @@ def test_tenant_validate_lists_every_error_without_raising(eng):
 
 
 def test_tenant_objects_valid(eng, example, load):
-    assert objects_plugin.tenant_objects(example("minimal-dev-tenant.yaml")) == load.expected(
-        "minimal-dev-tenant.yaml"
-    )
+    assert objects_plugin.tenant_objects(example("minimal-dev-tenant.yaml")) == load.expected("minimal-dev-tenant.yaml")
 
 
 def test_tenant_objects_options(eng):
@@ -64,10 +65,7 @@ def test_tenant_objects_options(eng):
         doc, cluster_domain="k.example", default_image="rustfs/rustfs:1.0.5", owner_references=False
     )
     sts = eng.statefulsets(objects)[0]
-    assert (
-        eng.env_value(sts, "RUSTFS_VOLUMES")
-        == "http://t-p-{0...1}.t-hl.n.svc.k.example:9000/data/rustfs{0...0}"
-    )
+    assert eng.env_value(sts, "RUSTFS_VOLUMES") == "http://t-p-{0...1}.t-hl.n.svc.k.example:9000/data/rustfs{0...0}"
     assert eng.container(sts)["image"] == "rustfs/rustfs:1.0.5"
     assert all("ownerReferences" not in o["metadata"] for o in objects)
     assert all(o["metadata"]["ownerReferences"][0]["uid"] == UID for o in objects_plugin.tenant_objects(doc))
@@ -129,14 +127,16 @@ def _k8s_item(kind, name, changed):
 
 
 def test_applied_changes_registration_and_documentation():
-    from ansible_collections.rustfs.operator.plugins.filter import applied_changes as plugin
+    from ansible_collections.rustfs.operator.plugins.filter import deprecated as plugin
 
     assert plugin.FilterModule().filters() == {"applied_changes": plugin.applied_changes}
-    assert plugin.DOCUMENTATION.strip() and plugin.EXAMPLES.strip() and plugin.RETURN.strip()
+    # Documented beside it, in a file of its name (the plugin file holds no documentation).
+    doc = yaml.safe_load((Path(plugin.__file__).parent / "applied_changes.yml").read_text())
+    assert doc["DOCUMENTATION"]["name"] == "applied_changes" and doc["EXAMPLES"].strip() and doc["RETURN"]
 
 
 def test_applied_changes_of_a_list_apply():
-    from ansible_collections.rustfs.operator.plugins.filter.applied_changes import applied_changes
+    from ansible_collections.rustfs.operator.plugins.filter.deprecated import applied_changes
 
     # kubernetes.core.k8s with several definitions registers {"result": {"results": [...]}}.
     registered = {
@@ -162,7 +162,7 @@ def test_applied_changes_of_a_list_apply():
 
 
 def test_applied_changes_of_a_single_apply():
-    from ansible_collections.rustfs.operator.plugins.filter.applied_changes import applied_changes
+    from ansible_collections.rustfs.operator.plugins.filter.deprecated import applied_changes
 
     single = {"changed": True, "result": {"kind": "Tenant", "metadata": {"name": "t"}}}
     assert applied_changes(single, ["t"]) == [{"kind": "Tenant", "name": "t", "action": "updated"}]
@@ -171,7 +171,7 @@ def test_applied_changes_of_a_single_apply():
 
 
 def test_applied_changes_of_nothing():
-    from ansible_collections.rustfs.operator.plugins.filter.applied_changes import applied_changes
+    from ansible_collections.rustfs.operator.plugins.filter.deprecated import applied_changes
 
     assert applied_changes({"skipped": True, "changed": False}) == []
     assert applied_changes(None) == []
@@ -195,7 +195,9 @@ def test_tenant_plan_defaults(eng):
     plan = tenant_plan(eng.tenant("t", "ns", pools=[eng.pool("p", 2, 1)]))
     assert plan["problems"] == []
     sts = plan["statefulsets"][0]
-    assert eng.env_value(sts, "RUSTFS_VOLUMES") == "http://t-p-{0...1}.t-hl.ns.svc.cluster.local:9000/data/rustfs{0...0}"
+    assert (
+        eng.env_value(sts, "RUSTFS_VOLUMES") == "http://t-p-{0...1}.t-hl.ns.svc.cluster.local:9000/data/rustfs{0...0}"
+    )
     assert eng.container(sts)["image"] == "rustfs/rustfs:1.0.0-beta.10"
     assert [o["kind"] for o in plan["objects"]] == [
         "ServiceAccount",
