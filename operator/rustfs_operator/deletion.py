@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from rustfs_operator.cache import Key
 from rustfs_operator.kubeapi import ApiError, KubeApi
-from rustfs_operator.reconciler import Memory, Reconciler
+from rustfs_operator.reconciler import Memory, Reconciler, State
 from rustfs_operator.recorder import Recorder
 from rustfs_operator.runner import PlaybookRunner
 from rustfs_operator.scheduler import Scheduler
@@ -48,7 +48,7 @@ class Deleter:
     async def finalize(self, key: Key, tenant: Mapping[str, Any]) -> str:
         """Stop reconciling KEY, report (or delete) its claims; returns the message posted."""
         namespace, name = key
-        self.reconciler.memory.setdefault(key, Memory()).deleting = True
+        self.reconciler.memory.setdefault(key, Memory()).state = State.DELETING
         try:
             await asyncio.wait_for(self.scheduler.wait_idle(key), self.wait_timeout)
         except TimeoutError:

@@ -1,14 +1,22 @@
 """The decision for one tenant: skip, refresh the status, or run the playbook.
 
 A check is level-triggered: it compares what the watches show now with what
-the last run was given and left behind, whatever event caused the check.
+the last run was given and left behind, whatever event caused the check. What
+the operator is doing about a tenant is one of the `State`s below; a check
+takes the step of the tenant's state:
 
-* input digest changed (spec, generation, labels, referenced Secrets,
-  settings) -> run the playbook;
-* children digest differs from the baseline adopted after the last run
-  (an owned object edited or deleted) -> run the playbook (drift);
-* otherwise -> no run; only recompute the status from StatefulSet readiness
-  and write it if it moved.
+    NEW ──status.lastRun matches the inputs──> STEADY
+    NEW, SETTLING, STEADY ──inputs changed──> run
+    STEADY ──drift, a pool's rollout turn, a due retry, poll or resync──> run
+    run ──succeeded or blocked──> SETTLING ──the watch shows its writes──> STEADY
+    run ──failed──> FAILED ──backoff over──> run
+    any ──deletion──> DELETING
+
+* inputs: the digest of the spec, generation, labels, referenced Secrets and
+  settings; drift: the children's digest differs from the baseline taken
+  when the last run settled (an owned object edited or deleted);
+* otherwise no run: only the status is recomputed from StatefulSet readiness
+  and written if it moved.
 
 Blocked tenants (user-fixable problems) are therefore re-run only when
 their inputs change. Failed runs (API errors, timeouts) are retried with
@@ -20,6 +28,7 @@ restarted operator trusts instead of re-running unchanged tenants.
 
 from __future__ import annotations
 
+import enum
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -68,11 +77,21 @@ class Settle:
         )
 
 
+class State(enum.Enum):
+    """What the operator is doing about one tenant (the module docstring draws the transitions)."""
+
+    NEW = "new"  # not looked at since the operator started: a matching status.lastRun is trusted
+    SETTLING = "settling"  # a run ended: waiting for the watch to show what it wrote (`Memory.settle`)
+    STEADY = "steady"  # the baseline is taken: a run needs a reason
+    FAILED = "failed"  # the last run failed: the next one waits for the backoff (`Memory.not_before`)
+    DELETING = "deleting"  # the finalizer handles the tenant: no check runs anything
+
+
 @dataclass
 class Memory:
     """What the operator remembers of one tenant between checks."""
 
-    loaded: bool = False
+    state: State = State.NEW
     digest: str | None = None
     baseline: str | None = None
     blocked: bool = False
@@ -88,7 +107,6 @@ class Memory:
     retry_at: float = 0.0
     poll_at: float = 0.0  # when to ask RustFS again how a pool's decommission is going
     last_run_at: float = 0.0
-    deleting: bool = False
     rollout_turn: str | None = None
     rollback_answered: str | None = None
     record_pending: int | None = None  # a generation to record as last good once all pools run it
@@ -167,12 +185,15 @@ class Reconciler:
     # --- the check --------------------------------------------------------------
 
     async def check(self, key: Key) -> float | None:
+        """Take the tenant's next step; the seconds until it needs another look, or None."""
         tenant = self.view.tenant(key)
         if tenant is None:
             self.memory.pop(key, None)
             return None
         mem = self.memory.setdefault(key, Memory())
-        if mem.deleting or (tenant.get("metadata") or {}).get("deletionTimestamp"):
+        if (tenant.get("metadata") or {}).get("deletionTimestamp"):
+            mem.state = State.DELETING
+        if mem.state is State.DELETING:
             return None
         at = self.clock()
         request = history.rollback_requested(tenant)
@@ -180,57 +201,69 @@ class Reconciler:
             # A rollback comes first: it rewrites the spec, which the next check then reconciles.
             mem.rollback_answered = request
             return await self._rollback(key, tenant, request)
-        inputs = tenant_input(tenant)
-        digest = input_digest(
-            inputs, self.view.secret_versions(key), self.settings_fingerprint, tls_epoch(inputs, time.time())
-        )
-        children = self.view.children(key)
-        current_children = children_digest(children)
-        if not mem.loaded:
+        digest = self._input_digest(key, tenant)
+        if mem.state is State.NEW:
             self._trust_last_run(mem, tenant, digest, at)
 
-        reason: str | None = None
-        delay: float | None = None
-        if digest != mem.digest:
-            generation = (tenant.get("metadata") or {}).get("generation")
-            if mem.digest is None:
-                reason = "first reconcile"
-            elif generation != mem.generation:
-                reason = "spec changed"
-            else:
-                reason = "labels, annotations, a referenced Secret or the operator settings changed"
-        elif mem.settle is not None:
-            if mem.settle.done(children, at):
-                await self._adopt(key, tenant, mem, current_children)
-            else:
-                delay = max(0.05, mem.settle.deadline - at)
-        elif current_children != mem.baseline:
-            reason = "owned objects changed"
-        elif not mem.blocked and (turn := next_rollout_turn(self.view.statefulsets(key))) != mem.rollout_turn:
-            if turn is not None:
-                reason = "the rolling pool is complete: releasing the next one"
-            mem.rollout_turn = turn
-        elif mem.record_pending is not None and _ready_at(tenant, mem.record_pending):
-            # The last run left pods rolling; now that all run its spec, record it (for rollback).
-            mem.record_tried, mem.record_pending = mem.record_pending, None  # once per generation
-            await self._remember(tenant, self.view.statefulsets(key))
-        elif mem.retry_at and at >= mem.retry_at:
-            reason = "retrying what was pending"
-        elif mem.poll_at and at >= mem.poll_at:
-            reason = POLL_REASON
-        elif self.config.full_resync_interval and at - mem.last_run_at >= self.config.full_resync_interval:
-            reason = "periodic full resync"
-
-        if reason is not None and at < mem.not_before:
-            delay, reason = mem.not_before - at, None
+        reason, delay = await self._step(key, tenant, mem, digest, at)
         if reason is not None:
             return await self._run(key, tenant, mem, reason)
-        if mem.settle is None:
+        if mem.state is not State.SETTLING:
             self.metrics.skipped.inc()
         await self._refresh_status(key, mem)
         # A poll whose time came during a settle is not lost: the next check is scheduled for it.
         poll = max(0.05, mem.poll_at - at) if mem.poll_at else None
         return _earliest(delay, self._stall_recheck(key), poll)
+
+    def _input_digest(self, key: Key, tenant: Mapping[str, Any]) -> str:
+        inputs = tenant_input(tenant)
+        return input_digest(
+            inputs, self.view.secret_versions(key), self.settings_fingerprint, tls_epoch(inputs, time.time())
+        )
+
+    async def _step(
+        self, key: Key, tenant: Mapping[str, Any], mem: Memory, digest: str, at: float
+    ) -> tuple[str | None, float | None]:
+        """(why the tenant must run now, or None; seconds until its state needs another look, or None)."""
+        changed = _input_change(mem, tenant, digest)
+        if mem.state is State.FAILED:
+            if at < mem.not_before:
+                return None, mem.not_before - at
+            return changed or "retrying after a failed run", None
+        if changed is not None:
+            return changed, None
+        children = self.view.children(key)
+        if mem.state is State.SETTLING:
+            assert mem.settle is not None  # set with the state
+            if not mem.settle.done(children, at):
+                return None, max(0.05, mem.settle.deadline - at)
+            await self._adopt(key, tenant, mem, children_digest(children))
+            return None, None
+        return await self._steady_step(key, tenant, mem, children_digest(children), at), None
+
+    async def _steady_step(
+        self, key: Key, tenant: Mapping[str, Any], mem: Memory, children: str, at: float
+    ) -> str | None:
+        """Why a steady tenant must run again, the first that applies, or None."""
+        if children != mem.baseline:
+            return "owned objects changed"
+        if not mem.blocked:
+            turn = next_rollout_turn(self.view.statefulsets(key))
+            if turn != mem.rollout_turn:
+                mem.rollout_turn = turn
+                if turn is not None:
+                    return "the rolling pool is complete: releasing the next one"
+        if mem.record_pending is not None and _ready_at(tenant, mem.record_pending):
+            # The last run left pods rolling; now that all run its spec, record it (for rollback).
+            mem.record_tried, mem.record_pending = mem.record_pending, None  # once per generation
+            await self._remember(tenant, self.view.statefulsets(key))
+        if mem.retry_at and at >= mem.retry_at:
+            return "retrying what was pending"
+        if mem.poll_at and at >= mem.poll_at:
+            return POLL_REASON
+        if self.config.full_resync_interval and at - mem.last_run_at >= self.config.full_resync_interval:
+            return "periodic full resync"
+        return None
 
     async def _remember(self, tenant: Mapping[str, Any], statefulsets: Sequence[Mapping[str, Any]]) -> None:
         try:
@@ -264,11 +297,11 @@ class Reconciler:
         return None
 
     def _trust_last_run(self, mem: Memory, tenant: Mapping[str, Any], digest: str, at: float) -> None:
-        """A restarted operator trusts status.lastRun when its digest still matches."""
-        mem.loaded = True
+        """A restarted operator trusts status.lastRun when its digest still matches: NEW -> STEADY."""
         last = (tenant.get("status") or {}).get("lastRun") or {}
         trusted = last.get("result") in ("Succeeded", "Blocked") and last.get("childrenDigest")
         if trusted and last.get("digest") == digest:
+            mem.state = State.STEADY
             mem.digest, mem.baseline = digest, str(last["childrenDigest"])
             mem.blocked = last["result"] == "Blocked"
             mem.problems = None if mem.blocked else []
@@ -279,7 +312,7 @@ class Reconciler:
 
     async def _refresh_status(self, key: Key, mem: Memory) -> None:
         tenant = self.view.tenant(key)
-        if tenant is None or mem.problems is None or mem.failures:
+        if tenant is None or mem.problems is None or mem.state is State.FAILED:
             return
         generation = (tenant.get("metadata") or {}).get("generation")
         if generation != mem.generation:
@@ -313,6 +346,8 @@ class Reconciler:
         return updated is not None
 
     async def _adopt(self, key: Key, tenant: Mapping[str, Any], mem: Memory, children: str) -> None:
+        """SETTLING -> STEADY: the children the watch shows now are the baseline drift is measured against."""
+        mem.state = State.STEADY
         mem.baseline = children
         mem.settle = None
         if mem.pending_last_run is not None:
@@ -350,13 +385,9 @@ class Reconciler:
     def _prepare(self, key: Key, mem: Memory) -> Prepared | None:
         """The tenant's inputs when its run is formed; None when it is gone or being deleted."""
         fresh = self.view.tenant(key)
-        if fresh is None or mem.deleting or (fresh.get("metadata") or {}).get("deletionTimestamp"):
+        if fresh is None or mem.state is State.DELETING or (fresh.get("metadata") or {}).get("deletionTimestamp"):
             return None
-        inputs = tenant_input(fresh)
-        digest = input_digest(
-            inputs, self.view.secret_versions(key), self.settings_fingerprint, tls_epoch(inputs, time.time())
-        )
-        return Prepared(key, fresh, inputs, digest, now(), self.clock())
+        return Prepared(key, fresh, tenant_input(fresh), self._input_digest(key, fresh), now(), self.clock())
 
     async def _record(
         self,
@@ -391,6 +422,7 @@ class Reconciler:
             },
         )
         if outcome.ok and outcome.result is not None:
+            mem.state = State.SETTLING
             mem.digest = digest
             mem.blocked = outcome.blocked
             mem.problems = [dict(p) for p in outcome.result.get("problems") or []]
@@ -434,6 +466,7 @@ class Reconciler:
                 return self.config.decommission_poll_interval
             return None
 
+        mem.state = State.FAILED
         mem.failures += 1
         backoff = min(self.config.backoff_max, self.config.backoff_min * 2.0 ** (mem.failures - 1))
         mem.not_before = self.clock() + backoff
@@ -460,6 +493,17 @@ class Reconciler:
             current, "Warning", "ReconcileFailed", f"{message[:600]} (retrying in {backoff:.0f}s)"
         )
         return backoff
+
+
+def _input_change(mem: Memory, tenant: Mapping[str, Any], digest: str) -> str | None:
+    """Why the inputs the last run was given no longer hold, or None when they do."""
+    if digest == mem.digest:
+        return None
+    if mem.digest is None:
+        return "first reconcile"
+    if (tenant.get("metadata") or {}).get("generation") != mem.generation:
+        return "spec changed"
+    return "labels, annotations, a referenced Secret or the operator settings changed"
 
 
 def _name(tenant: Mapping[str, Any]) -> str:

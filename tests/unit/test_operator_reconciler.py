@@ -18,7 +18,7 @@ from rustfs_operator.cache import ClusterView, Key
 from rustfs_operator.config import Config
 from rustfs_operator.digest import Child, child_of
 from rustfs_operator.metrics import Metrics
-from rustfs_operator.reconciler import Reconciler
+from rustfs_operator.reconciler import Reconciler, State
 from rustfs_operator.runner import RunOutcome
 from rustfs_operator.scheduler import Scheduler
 
@@ -243,6 +243,41 @@ def test_drift_runs_again(world: World) -> None:
     world.check()
     assert world.runs() == 2
     assert any(reason == "DriftDetected" for reason, _ in world.recorder.posted)
+
+
+def test_the_states_a_tenant_goes_through(world: World) -> None:
+    """NEW -> run -> SETTLING -> STEADY -> (drift) run failed -> FAILED -> backoff -> run -> SETTLING -> DELETING."""
+
+    def state() -> State:
+        return world.reconciler.memory[KEY].state
+
+    world.runner.outcomes.append(succeeded([{"kind": k, "name": n, "action": "created"} for k, n in pairs()]))
+    world.check()
+    assert (state(), world.runs()) == (State.SETTLING, 1)
+    assert world.check() == pytest.approx(10)  # the watch shows nothing yet: wait for it, up to the settle timeout
+    assert state() is State.SETTLING
+    world.now += 1
+    world.show_children()
+    world.check()
+    assert state() is State.STEADY
+    world.children[KEY] = world.children[KEY][1:]  # drift: the ServiceAccount was deleted
+    world.runner.outcomes.append(failed())
+    assert world.check() == pytest.approx(2)
+    assert (state(), world.runs()) == (State.FAILED, 2)
+    world.show_children()  # the drift went away by itself: the failed run is still retried
+    assert world.check() == pytest.approx(2)  # not before the backoff
+    assert world.runs() == 2
+    world.now += 2
+    world.check()
+    assert (state(), world.runs()) == (State.SETTLING, 3)
+    assert world.recorder.posted[-1] == ("ReconcileStarted", "reconciling generation 1 (retrying after a failed run)")
+    world.check()
+    assert state() is State.STEADY
+    tenant = world.view.tenant(KEY)
+    assert tenant is not None
+    world.view.put_tenant({**tenant, "metadata": {**tenant["metadata"], "deletionTimestamp": "2026-12-03T00:00:00Z"}})
+    assert world.check() is None
+    assert (state(), world.runs()) == (State.DELETING, 3)
 
 
 def test_a_blocked_tenant_is_not_retried_until_its_inputs_change(world: World) -> None:
