@@ -35,6 +35,8 @@ description:
     with a partition that holds their pods until their turn.
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
+  - rustfs.operator.tenant_settings
+  - rustfs.operator.tenant_settings.default_image
 options:
   definition:
     description:
@@ -84,14 +86,6 @@ options:
     description: When C(spec.credsSecret) names a Secret that does not exist, create it with random values.
     type: bool
     default: false
-  cluster_domain:
-    description: The cluster DNS domain used in the pods' endpoints.
-    type: str
-    default: cluster.local
-  default_image:
-    description: The RustFS image when C(spec.image) is unset.
-    type: str
-    default: rustfs/rustfs:1.0.0-beta.10
   write_status:
     description: Write the Tenant status and events.
     type: bool
@@ -249,6 +243,10 @@ from typing import Any
 
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
 
+from ansible_collections.rustfs.operator.plugins.module_utils.argument_specs import (
+    CLUSTER_DOMAIN_SPEC,
+    DEFAULT_IMAGE_SPEC,
+)
 from ansible_collections.rustfs.operator.plugins.module_utils.checks import ClusterFacts
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import ModuleFailure
 from ansible_collections.rustfs.operator.plugins.module_utils.kube import (
@@ -262,6 +260,8 @@ from ansible_collections.rustfs.operator.plugins.module_utils.reconcile_steps im
 
 ARGUMENT_SPEC: dict[str, Any] = {
     **AUTH_ARG_SPEC,
+    **CLUSTER_DOMAIN_SPEC,
+    **DEFAULT_IMAGE_SPEC,
     "definition": {"type": "dict"},
     "definitions": {"type": "list", "elements": "dict"},
     "phase": {
@@ -273,8 +273,6 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "pool": {"type": "str"},
     "manage_resource": {"type": "bool", "default": False},
     "generate_credentials": {"type": "bool", "default": False},
-    "cluster_domain": {"type": "str", "default": "cluster.local"},
-    "default_image": {"type": "str", "default": "rustfs/rustfs:1.0.0-beta.10"},
     "admin_endpoint": {"type": "str"},
     "write_status": {"type": "bool", "default": True},
     "wait": {"type": "bool", "default": False},

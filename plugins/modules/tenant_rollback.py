@@ -27,6 +27,8 @@ description:
   - Records a C(RollbackApplied) (or C(RollbackRefused)) event on the Tenant.
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
+  - rustfs.operator.tenant_settings
+  - rustfs.operator.tenant_settings.default_image
 options:
   name:
     description: The Tenant name.
@@ -43,14 +45,6 @@ options:
       - Written to the annotation C(operator.rustfs.com/rollback-handled) in the same patch as the spec
         (and alone when the rollback is refused), so a request is carried out once.
     type: str
-  cluster_domain:
-    description: The cluster DNS domain, as for M(rustfs.operator.tenant_reconcile) (used by the checks).
-    type: str
-    default: cluster.local
-  default_image:
-    description: The RustFS image when C(spec.image) is unset (used by the checks).
-    type: str
-    default: rustfs/rustfs:1.0.0-beta.10
 attributes:
   check_mode:
     support: full
@@ -120,6 +114,10 @@ from typing import Any
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
 
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
+from ansible_collections.rustfs.operator.plugins.module_utils.argument_specs import (
+    CLUSTER_DOMAIN_SPEC,
+    DEFAULT_IMAGE_SPEC,
+)
 from ansible_collections.rustfs.operator.plugins.module_utils.checks import ClusterFacts
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import ModuleFailure
 from ansible_collections.rustfs.operator.plugins.module_utils.events import EventSpec, event_object
@@ -256,11 +254,11 @@ def rollback(
 
 ARGUMENT_SPEC: dict[str, Any] = {
     **AUTH_ARG_SPEC,
+    **CLUSTER_DOMAIN_SPEC,
+    **DEFAULT_IMAGE_SPEC,
     "name": {"type": "str", "required": True},
     "namespace": {"type": "str", "default": "default"},
     "request": {"type": "str"},
-    "cluster_domain": {"type": "str", "default": "cluster.local"},
-    "default_image": {"type": "str", "default": "rustfs/rustfs:1.0.0-beta.10"},
 }
 
 

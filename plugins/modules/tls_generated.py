@@ -26,15 +26,12 @@ description:
     derived from a private key other than a verdict is returned.
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
+  - rustfs.operator.tenant_settings
 options:
   tenant:
     description: The Tenant (validated; with C(metadata.uid) to own the Secrets).
     type: dict
     required: true
-  cluster_domain:
-    description: The cluster DNS domain of the tenant's names.
-    type: str
-    default: cluster.local
   wait:
     description: Wait while cert-manager still issues the certificate of another entry (SNI host).
     type: bool
@@ -101,6 +98,7 @@ from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import An
 from ansible_collections.rustfs.operator.plugins.module_utils import certificates as certs
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
 from ansible_collections.rustfs.operator.plugins.module_utils import tls, tls_generated, tls_kube, tls_observe
+from ansible_collections.rustfs.operator.plugins.module_utils.argument_specs import CLUSTER_DOMAIN_SPEC
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import FieldError, ModuleFailure, field_error
 from ansible_collections.rustfs.operator.plugins.module_utils.kube import (
     AUTH_ARG_SPEC,
@@ -246,8 +244,8 @@ def execute(client: Any, params: dict[str, Any], check_mode: bool, diff: bool) -
 
 ARGUMENT_SPEC: dict[str, Any] = {
     **AUTH_ARG_SPEC,
+    **CLUSTER_DOMAIN_SPEC,
     "tenant": {"type": "dict", "required": True},
-    "cluster_domain": {"type": "str", "default": "cluster.local"},
     "wait": {"type": "bool", "default": False},
     "wait_timeout": {"type": "int", "default": 120},
 }

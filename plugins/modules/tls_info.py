@@ -27,15 +27,12 @@ description:
     costs no module process; the options and C(K8S_AUTH_*) variables authenticate as kubernetes.core's do.
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
+  - rustfs.operator.tenant_settings
 options:
   tenant:
     description: The Tenant (validated; with C(metadata.uid) to find Certificates it owns).
     type: dict
     required: true
-  cluster_domain:
-    description: The cluster DNS domain of the tenant's names.
-    type: str
-    default: cluster.local
   prerequisites_only:
     description:
       - Check only what must exist before cert-manager Certificates are applied - the Certificate CRD and
@@ -121,6 +118,7 @@ from typing import Any
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
 
 from ansible_collections.rustfs.operator.plugins.module_utils import tls, tls_kube, tls_observe
+from ansible_collections.rustfs.operator.plugins.module_utils.argument_specs import CLUSTER_DOMAIN_SPEC
 from ansible_collections.rustfs.operator.plugins.module_utils.kube import AUTH_ARG_SPEC, get_api_client, run_module
 
 POLL_SECONDS = 2.0
@@ -151,8 +149,8 @@ def run(client: Any, params: dict[str, Any]) -> dict[str, Any]:
 
 ARGUMENT_SPEC: dict[str, Any] = {
     **AUTH_ARG_SPEC,
+    **CLUSTER_DOMAIN_SPEC,
     "tenant": {"type": "dict", "required": True},
-    "cluster_domain": {"type": "str", "default": "cluster.local"},
     "prerequisites_only": {"type": "bool", "default": False},
     "wait": {"type": "bool", "default": False},
     "wait_timeout": {"type": "int", "default": 120},
