@@ -2,7 +2,8 @@
 # Starts the local control plane (etcd, kube-apiserver, kube-controller-manager,
 # kube-scheduler, kwok with fake nodes) from the binaries build.sh made.
 # Idempotent: components already running (per their PID files) are kept, so a
-# healthy cluster returns at once and a half-dead one is completed.
+# healthy cluster returns at once, a half-dead one is completed and a dead one
+# (nothing running, e.g. after a reboot) is started afresh.
 # Every listener is on 127.0.0.1. Admin kubeconfig: $RUN/admin.kubeconfig.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -16,11 +17,25 @@ for c in "${COMPONENTS[@]}" kubectl; do
 done
 KUBECTL=("$BIN/kubectl" --kubeconfig="$KUBECONFIG_ADMIN")
 
-fresh=0
-[ -d "$RUN" ] || fresh=1
-mkdir -p "$RUN/log"
 exec 8>"$OPS_LOCK"
 flock 8   # one up.sh/down.sh at a time per RUN
+
+# A RUN in which nothing runs is a leftover (a reboot, kill -9, a copied
+# disk): its etcd still holds the old nodes as Ready with Leases that nobody
+# renews, and the objects of old runs. Start a fresh cluster instead.
+fresh=0
+if [ -d "$RUN" ]; then
+  running=0
+  for c in "${COMPONENTS[@]}"; do pid_of "$c" >/dev/null && running=1; done
+  if [ $running = 0 ]; then
+    log "no component of the cluster in $RUN runs: discarding its state and starting afresh"
+    rm -rf -- "$RUN/etcd" "$RUN"/*.pid "$AUTO_MARK"
+    fresh=1
+  fi
+else
+  fresh=1
+fi
+mkdir -p "$RUN/log"
 
 # KUBE_LOCAL_AUTO=1 (run-with-cluster.sh, the pytest fixture): a cluster this
 # call creates is marked for the last user to stop. Marked before anything
@@ -177,6 +192,20 @@ log "applied $NODE_COUNT nodes and the default StorageClass 'standard'"
 start kwok "" --kubeconfig="$RUN/kwok.kubeconfig" --config="$(dirname "$BIN")/kwok-stages.yaml" \
   --manage-all-nodes=true --node-ip=127.0.0.1 --cidr=10.244.0.0/16 --node-lease-duration-seconds=40
 what="$NODE_COUNT nodes" await kwok 60 "${KUBECTL[@]}" wait --for=condition=Ready node --all --timeout=2s
+# leases_fresh: every fake node's Lease was renewed within its 40 s term, so
+# the node-lifecycle controller will not mark it NotReady (and taint it) later.
+leases_fresh() {
+  local now t n=0
+  now=$(date +%s)
+  while read -r t; do
+    [ -n "$t" ] || continue
+    [ $((now - $(date -d "$t" +%s))) -lt 40 ] || return 1
+    n=$((n + 1))
+  done < <("${KUBECTL[@]}" -n kube-node-lease get lease \
+    -o jsonpath='{range .items[*]}{.spec.renewTime}{"\n"}{end}')
+  [ "$n" -ge "$NODE_COUNT" ]
+}
+what="node Leases" await kwok 60 leases_fresh
 # The default ServiceAccount comes from kube-controller-manager: proof that
 # its controllers run, and pods cannot be admitted before it exists.
 what="ServiceAccount default/default" \
