@@ -218,6 +218,10 @@ progress:
   description:
     - What the plan phase read and planned and what the phases did so far, for the next phase's O(progress)
       (no Secret value). Not returned with O(phase=all).
+    - Readable are C(run) (this reconcile's id) and C(step) (of two records of a run, the one with more steps
+      is the later), C(document) (the Tenant the plan validated) and C(stored) (whether the Tenant resource
+      exists); the rest is packed in C(state), a compressed string, which Ansible passes from task to task
+      far faster than the same data as nested values.
   returned: when O(phase) is not C(all)
   type: dict
 pools:
@@ -368,8 +372,8 @@ def execute(
 
 def failure_prefix(params: dict[str, Any]) -> str:
     tenant = ((params["definition"] or {}).get("metadata") or {}).get("name")
-    if tenant is None and params["progress"]:
-        tenant = params["progress"].get("outcome", {}).get("tenant")
+    if tenant is None and isinstance(params["progress"], dict):
+        tenant = ((params["progress"].get("document") or {}).get("metadata") or {}).get("name")
     return f"Failed to reconcile tenant {tenant}"
 
 
