@@ -73,11 +73,11 @@ _value:
 from collections.abc import Callable
 from typing import Any
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.rustfs.operator.plugins.module_utils import certificates as certs
+from ansible_collections.rustfs.operator.plugins.plugin_utils.filter_errors import certificate_filter
 
 
+@certificate_filter
 def tls_ca_certificate(
     private_key: Any,
     common_name: Any = certs.DEFAULT_CA_COMMON_NAME,
@@ -88,20 +88,16 @@ def tls_ca_certificate(
     now: Any = None,
     serial_number: Any = None,
 ) -> str:
-    try:
-        certs.require_cryptography()
-        return certs.create_ca_certificate(
-            certs.pem_text(private_key, "the CA private key"),
-            certs.optional_text(common_name, "common_name") or certs.DEFAULT_CA_COMMON_NAME,
-            organization=certs.optional_text(organization, "organization"),
-            lifetime=certs.parse_duration(lifetime, "lifetime"),
-            backdate=certs.parse_duration(backdate, "backdate", allow_zero=True),
-            path_length=certs.optional_int(path_length, "path_length"),
-            now=certs.parse_time(now),
-            serial_number=certs.optional_int(serial_number, "serial_number"),
-        )
-    except (ValueError, TypeError) as error:
-        raise AnsibleFilterError(str(error)) from None
+    return certs.create_ca_certificate(
+        certs.pem_text(private_key, "the CA private key"),
+        certs.optional_text(common_name, "common_name") or certs.DEFAULT_CA_COMMON_NAME,
+        organization=certs.optional_text(organization, "organization"),
+        lifetime=certs.parse_duration(lifetime, "lifetime"),
+        backdate=certs.parse_duration(backdate, "backdate", allow_zero=True),
+        path_length=certs.optional_int(path_length, "path_length"),
+        now=certs.parse_time(now),
+        serial_number=certs.optional_int(serial_number, "serial_number"),
+    )
 
 
 class FilterModule:

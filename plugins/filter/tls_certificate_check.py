@@ -100,11 +100,11 @@ _value:
 from collections.abc import Callable
 from typing import Any
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.rustfs.operator.plugins.module_utils import certificates as certs
+from ansible_collections.rustfs.operator.plugins.plugin_utils.filter_errors import certificate_filter
 
 
+@certificate_filter
 def tls_certificate_check(
     certificate: Any,
     private_key: Any = None,
@@ -113,18 +113,14 @@ def tls_certificate_check(
     now: Any = None,
     renew_fraction: Any = certs.DEFAULT_RENEW_FRACTION,
 ) -> certs.CheckVerdict:
-    try:
-        certs.require_cryptography()
-        return certs.check_certificate(
-            certs.pem_text(certificate, "the certificate"),
-            private_key_pem=certs.pem_text(private_key, "private_key") if private_key is not None else None,
-            names=certs.name_list(names, "names"),
-            ca_bundle_pem=certs.pem_text(ca_bundle, "ca_bundle") if ca_bundle is not None else None,
-            now=certs.parse_time(now),
-            renew_fraction=certs.as_number(renew_fraction, "renew_fraction"),
-        )
-    except (ValueError, TypeError) as error:
-        raise AnsibleFilterError(str(error)) from None
+    return certs.check_certificate(
+        certs.pem_text(certificate, "the certificate"),
+        private_key_pem=certs.pem_text(private_key, "private_key") if private_key is not None else None,
+        names=certs.name_list(names, "names"),
+        ca_bundle_pem=certs.pem_text(ca_bundle, "ca_bundle") if ca_bundle is not None else None,
+        now=certs.parse_time(now),
+        renew_fraction=certs.as_number(renew_fraction, "renew_fraction"),
+    )
 
 
 class FilterModule:

@@ -72,19 +72,15 @@ _value:
 from collections.abc import Callable
 from typing import Any
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.rustfs.operator.plugins.module_utils import certificates as certs
+from ansible_collections.rustfs.operator.plugins.plugin_utils.filter_errors import certificate_filter, required
 
 
+@certificate_filter
 def tls_certificate_covers(certificate: Any, names: Any = None) -> certs.CoverageVerdict:
-    try:
-        certs.require_cryptography()
-        if names is None:
-            raise ValueError("names is required")
-        return certs.check_coverage(certs.pem_text(certificate, "the certificate"), certs.name_list(names, "names"))
-    except (ValueError, TypeError) as error:
-        raise AnsibleFilterError(str(error)) from None
+    return certs.check_coverage(
+        certs.pem_text(certificate, "the certificate"), certs.name_list(required(names, "names"), "names")
+    )
 
 
 class FilterModule:

@@ -126,17 +126,13 @@ _value:
 from collections.abc import Callable
 from typing import Any
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.rustfs.operator.plugins.module_utils import certificates as certs
+from ansible_collections.rustfs.operator.plugins.plugin_utils.filter_errors import certificate_filter
 
 
+@certificate_filter
 def tls_certificate_info(certificate: Any, now: Any = None) -> certs.CertificateInfo:
-    try:
-        certs.require_cryptography()
-        return certs.certificate_info(certs.pem_text(certificate, "the certificate"), now=certs.parse_time(now))
-    except (ValueError, TypeError) as error:
-        raise AnsibleFilterError(str(error)) from None
+    return certs.certificate_info(certs.pem_text(certificate, "the certificate"), now=certs.parse_time(now))
 
 
 class FilterModule:

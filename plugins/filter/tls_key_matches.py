@@ -63,21 +63,16 @@ _value:
 from collections.abc import Callable
 from typing import Any
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.rustfs.operator.plugins.module_utils import certificates as certs
+from ansible_collections.rustfs.operator.plugins.plugin_utils.filter_errors import certificate_filter, required
 
 
+@certificate_filter
 def tls_key_matches(certificate: Any, private_key: Any = None) -> certs.Verdict:
-    try:
-        certs.require_cryptography()
-        if private_key is None:
-            raise ValueError("private_key is required")
-        return certs.check_key_matches(
-            certs.pem_text(certificate, "the certificate"), certs.pem_text(private_key, "private_key")
-        )
-    except (ValueError, TypeError) as error:
-        raise AnsibleFilterError(str(error)) from None
+    return certs.check_key_matches(
+        certs.pem_text(certificate, "the certificate"),
+        certs.pem_text(required(private_key, "private_key"), "private_key"),
+    )
 
 
 class FilterModule:

@@ -59,27 +59,23 @@ _value:
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.rustfs.operator.plugins.module_utils import certificates as certs
+from ansible_collections.rustfs.operator.plugins.plugin_utils.filter_errors import certificate_filter
 
 
+@certificate_filter
 def tls_private_key(spec: Any = None, size: Any = None) -> str:
-    try:
-        certs.require_cryptography()
-        algorithm: Any = spec
-        chosen = certs.optional_int(size, "size")
-        if isinstance(spec, Mapping):
-            algorithm = spec.get("algorithm")
-            if chosen is None:
-                chosen = certs.optional_int(spec.get("size"), "privateKey.size")
-        if algorithm is None or algorithm == "":
-            algorithm = certs.DEFAULT_KEY_ALGORITHM
-        if not isinstance(algorithm, str):
-            raise TypeError(f"the algorithm must be a string, not {type(algorithm).__name__}")
-        return certs.generate_private_key(algorithm, chosen)
-    except (ValueError, TypeError) as error:
-        raise AnsibleFilterError(str(error)) from None
+    algorithm: Any = spec
+    chosen = certs.optional_int(size, "size")
+    if isinstance(spec, Mapping):
+        algorithm = spec.get("algorithm")
+        if chosen is None:
+            chosen = certs.optional_int(spec.get("size"), "privateKey.size")
+    if algorithm is None or algorithm == "":
+        algorithm = certs.DEFAULT_KEY_ALGORITHM
+    if not isinstance(algorithm, str):
+        raise TypeError(f"the algorithm must be a string, not {type(algorithm).__name__}")
+    return certs.generate_private_key(algorithm, chosen)
 
 
 class FilterModule:

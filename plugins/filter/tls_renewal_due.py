@@ -91,11 +91,11 @@ _value:
 from collections.abc import Callable
 from typing import Any
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.rustfs.operator.plugins.module_utils import certificates as certs
+from ansible_collections.rustfs.operator.plugins.plugin_utils.filter_errors import certificate_filter
 
 
+@certificate_filter
 def tls_renewal_due(
     certificate: Any,
     names: Any = None,
@@ -104,18 +104,14 @@ def tls_renewal_due(
     now: Any = None,
     renew_fraction: Any = certs.DEFAULT_RENEW_FRACTION,
 ) -> certs.RenewalVerdict:
-    try:
-        certs.require_cryptography()
-        return certs.renewal_status(
-            certs.pem_text(certificate, "the certificate"),
-            names=certs.name_list(names, "names"),
-            ca_bundle_pem=certs.pem_text(ca_bundle, "ca_bundle") if ca_bundle is not None else None,
-            private_key_pem=certs.pem_text(private_key, "private_key") if private_key is not None else None,
-            now=certs.parse_time(now),
-            renew_fraction=certs.as_number(renew_fraction, "renew_fraction"),
-        )
-    except (ValueError, TypeError) as error:
-        raise AnsibleFilterError(str(error)) from None
+    return certs.renewal_status(
+        certs.pem_text(certificate, "the certificate"),
+        names=certs.name_list(names, "names"),
+        ca_bundle_pem=certs.pem_text(ca_bundle, "ca_bundle") if ca_bundle is not None else None,
+        private_key_pem=certs.pem_text(private_key, "private_key") if private_key is not None else None,
+        now=certs.parse_time(now),
+        renew_fraction=certs.as_number(renew_fraction, "renew_fraction"),
+    )
 
 
 class FilterModule:

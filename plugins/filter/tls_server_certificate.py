@@ -106,11 +106,11 @@ _value:
 from collections.abc import Callable
 from typing import Any
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.rustfs.operator.plugins.module_utils import certificates as certs
+from ansible_collections.rustfs.operator.plugins.plugin_utils.filter_errors import certificate_filter
 
 
+@certificate_filter
 def tls_server_certificate(
     private_key: Any,
     ca_certificate: Any = None,
@@ -125,26 +125,22 @@ def tls_server_certificate(
     now: Any = None,
     serial_number: Any = None,
 ) -> str:
-    try:
-        certs.require_cryptography()
-        if ca_certificate is None or ca_private_key is None:
-            raise ValueError("ca_certificate and ca_private_key are required")
-        return certs.create_server_certificate(
-            certs.pem_text(private_key, "the server private key"),
-            certs.pem_text(ca_certificate, "ca_certificate"),
-            certs.pem_text(ca_private_key, "ca_private_key"),
-            dns_names=certs.name_list(dns_names, "dns_names"),
-            ip_addresses=certs.name_list(ip_addresses, "ip_addresses"),
-            common_name=certs.optional_text(common_name, "common_name"),
-            lifetime=certs.parse_duration(lifetime, "lifetime"),
-            backdate=certs.parse_duration(backdate, "backdate", allow_zero=True),
-            key_usages=certs.name_list(key_usages, "key_usages") if key_usages is not None else None,
-            extended_key_usages=certs.name_list(extended_key_usages, "extended_key_usages"),
-            now=certs.parse_time(now),
-            serial_number=certs.optional_int(serial_number, "serial_number"),
-        )
-    except (ValueError, TypeError) as error:
-        raise AnsibleFilterError(str(error)) from None
+    if ca_certificate is None or ca_private_key is None:
+        raise ValueError("ca_certificate and ca_private_key are required")
+    return certs.create_server_certificate(
+        certs.pem_text(private_key, "the server private key"),
+        certs.pem_text(ca_certificate, "ca_certificate"),
+        certs.pem_text(ca_private_key, "ca_private_key"),
+        dns_names=certs.name_list(dns_names, "dns_names"),
+        ip_addresses=certs.name_list(ip_addresses, "ip_addresses"),
+        common_name=certs.optional_text(common_name, "common_name"),
+        lifetime=certs.parse_duration(lifetime, "lifetime"),
+        backdate=certs.parse_duration(backdate, "backdate", allow_zero=True),
+        key_usages=certs.name_list(key_usages, "key_usages") if key_usages is not None else None,
+        extended_key_usages=certs.name_list(extended_key_usages, "extended_key_usages"),
+        now=certs.parse_time(now),
+        serial_number=certs.optional_int(serial_number, "serial_number"),
+    )
 
 
 class FilterModule:

@@ -67,21 +67,15 @@ _value:
 from collections.abc import Callable
 from typing import Any
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.rustfs.operator.plugins.module_utils import certificates as certs
+from ansible_collections.rustfs.operator.plugins.plugin_utils.filter_errors import certificate_filter, required
 
 
+@certificate_filter
 def tls_signed_by(certificate: Any, ca_bundle: Any = None) -> certs.SignedByVerdict:
-    try:
-        certs.require_cryptography()
-        if ca_bundle is None:
-            raise ValueError("ca_bundle is required")
-        return certs.check_signed_by(
-            certs.pem_text(certificate, "the certificate"), certs.pem_text(ca_bundle, "ca_bundle")
-        )
-    except (ValueError, TypeError) as error:
-        raise AnsibleFilterError(str(error)) from None
+    return certs.check_signed_by(
+        certs.pem_text(certificate, "the certificate"), certs.pem_text(required(ca_bundle, "ca_bundle"), "ca_bundle")
+    )
 
 
 class FilterModule:

@@ -59,19 +59,16 @@ _value:
 from collections.abc import Callable
 from typing import Any
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
 from ansible_collections.rustfs.operator.plugins.module_utils import tls_names
+from ansible_collections.rustfs.operator.plugins.plugin_utils.filter_errors import user_errors
 
 
+@user_errors
 def tls_tenant_dns_names(tenant: Any, cluster_domain: Any = c.DEFAULT_CLUSTER_DOMAIN, scope: Any = "all") -> list[str]:
-    try:
-        if not isinstance(cluster_domain, str) or not isinstance(scope, str):
-            raise TypeError("cluster_domain and scope must be strings")
-        return tls_names.tenant_dns_names_for_scope(tenant, str(cluster_domain), str(scope))
-    except (ValueError, TypeError) as error:
-        raise AnsibleFilterError(str(error)) from None
+    if not isinstance(cluster_domain, str) or not isinstance(scope, str):
+        raise TypeError("cluster_domain and scope must be strings")
+    return tls_names.tenant_dns_names_for_scope(tenant, str(cluster_domain), str(scope))
 
 
 class FilterModule:
