@@ -13,6 +13,14 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 STATES = ("Ready", "Reconciling", "Degraded", "Blocked", "NotReady", "Unknown")
+# Outcomes the RustFS operator counts as result="success": its reconcile returned Ok. A blocked
+# tenant is an error there: what blocks it is an error of its reconcile, turned into the status.
+SUCCESS_OUTCOMES = frozenset({"succeeded", "rollback-succeeded"})
+
+
+def result_of(outcome: str) -> str:
+    """The RustFS operator's `result` label for one of our outcomes."""
+    return "success" if outcome in SUCCESS_OUTCOMES else "error"
 
 
 class _TenantStates(Collector):
@@ -34,16 +42,18 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
+        # `result` as the RustFS operator labels these two (success, error), so its dashboards and
+        # alerts work here; `outcome` is ours, the finer word (succeeded, blocked, failed, timeout).
         self.reconciles = Counter(
             "rustfs_operator_reconcile_total",
-            "Tenant reconciles by result (a batched run counts each tenant)",
-            ["result"],
+            "Total number of Tenant reconcile attempts by result (a batched run counts each tenant)",
+            ["result", "outcome"],
             registry=r,
         )
         self.duration = Histogram(
             "rustfs_operator_reconcile_duration_seconds",
             "Wall time of the playbook run that reconciled a tenant, by result",
-            ["result"],
+            ["result", "outcome"],
             buckets=(1, 2, 3, 4, 5, 7.5, 10, 15, 20, 30, 60, 120, 300),
             registry=r,
         )
@@ -69,6 +79,13 @@ class Metrics:
         )
         self.leader = Gauge("rustfs_operator_leader", "1 while this replica holds the Lease", registry=r)
         self.up = Gauge("rustfs_operator_ready", "1 once the watches have listed every resource", registry=r)
+
+    def reconciled(self, outcome: str, duration: float | None = None) -> None:
+        """Count one reconcile (and its wall time) that ended with OUTCOME."""
+        labels = (result_of(outcome), outcome)
+        self.reconciles.labels(*labels).inc()
+        if duration is not None:
+            self.duration.labels(*labels).observe(duration)
 
     def watch_tenant_states(self, source: Callable[[], Mapping[str, int]]) -> None:
         self.registry.register(_TenantStates(source))

@@ -288,7 +288,7 @@ class Reconciler:
         await self.recorder.event(tenant, "Normal", "RollbackStarted", f"rolling back (request {request[:100]})")
         outcome = await self.dispatcher.exclusive(key, lambda: self.runner.rollback(key[0], key[1], request))
         result = "succeeded" if outcome.ok else outcome.status
-        self.metrics.reconciles.labels(f"rollback-{result}").inc()
+        self.metrics.reconciled(f"rollback-{result}")
         log = logger.info if outcome.ok else logger.warning
         log("rollback %s: %s", result, outcome.error or "spec restored", extra={"tenant": "/".join(key)})
         if not outcome.ok:
@@ -403,8 +403,7 @@ class Reconciler:
     ) -> float | None:
         generation = inputs["metadata"].get("generation")
         result = "blocked" if outcome.blocked else "succeeded" if outcome.ok else outcome.status
-        self.metrics.reconciles.labels(result).inc()
-        self.metrics.duration.labels(result).observe(outcome.duration)
+        self.metrics.reconciled(result, outcome.duration)
         mem.last_run_at = self.clock()
         log = logger.info if outcome.ok else logger.warning
         log(

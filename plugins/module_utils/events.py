@@ -14,7 +14,6 @@ from typing import Any, TypedDict
 
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
 from ansible_collections.rustfs.operator.plugins.module_utils.model import JSON, as_dict, as_list
-from ansible_collections.rustfs.operator.plugins.module_utils.status import TRANSIENT_REASONS
 
 
 class EventSpec(TypedDict):
@@ -78,10 +77,11 @@ def planned_events(
         before, after = old.get("Ready", {}), new.get("Ready", {})
         if (before.get("reason"), before.get("message")) == (after.get("reason"), after.get("message")):
             return events
+        # Warning even while cert-manager is still issuing (CertManagerCertificateNotReady), as the
+        # RustFS operator reports it: alerts on Warning events work the same with either operator.
         for problem in problems:
             reason = str(problem.get("event") or problem["reason"])
-            kind = "Normal" if problem["reason"] in TRANSIENT_REASONS else "Warning"
-            events.append({"type": kind, "reason": reason, "message": f"{problem['field']}: {problem['message']}"})
+            events.append({"type": "Warning", "reason": reason, "message": f"{problem['field']}: {problem['message']}"})
         return events
     for condition in as_list(status.get("conditions")):
         before = old.get(condition["type"], {})

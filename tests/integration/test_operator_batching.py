@@ -157,7 +157,7 @@ def test_a_burst_behind_one_worker_is_reconciled_in_batched_runs(
         runs = metrics["rustfs_operator_run_batch_size_count"]
         assert metrics["rustfs_operator_run_batch_size_sum"] == BURST  # each tenant ran once
         assert runs < BURST  # some ran together
-        assert metrics['rustfs_operator_reconcile_total{result="succeeded"}'] == BURST
+        assert metrics['rustfs_operator_reconcile_total{outcome="succeeded",result="success"}'] == BURST
         assert metrics["rustfs_operator_runs_in_flight"] == 0
 
         lines = [json.loads(line) for line in operator.output().splitlines() if line.startswith("{")]

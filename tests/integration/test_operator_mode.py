@@ -310,9 +310,9 @@ def test_bad_spec_is_blocked_without_retries_then_fixed(
     assert any(e.type == "Warning" and e.reason == "KmsConfigInvalid" for e in events(api, namespace, "small"))
 
     # No hot loop: nothing changes, so nothing runs again.
-    blocked_runs = operator.metric('rustfs_operator_reconcile_total{result="blocked"}')
+    blocked_runs = operator.metric('rustfs_operator_reconcile_total{outcome="blocked",result="error"}')
     time.sleep(4)
-    assert operator.metric('rustfs_operator_reconcile_total{result="blocked"}') == blocked_runs
+    assert operator.metric('rustfs_operator_reconcile_total{outcome="blocked",result="error"}') == blocked_runs
 
     patch_spec(api, namespace, "small", good)
     fixed = wait_state(api, namespace, "small", "Ready")

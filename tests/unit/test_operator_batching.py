@@ -428,8 +428,8 @@ def test_a_failure_in_a_batch_backs_off_only_that_tenant(tmp_path: Path) -> None
         pending = fleet.reconciler.memory[fleet.key(name)].pending_last_run
         assert pending is not None and pending["result"] == "Succeeded"
     assert [n for n, reason in fleet.recorder.posted if reason == "ReconcileFailed"] == ["c"]
-    assert sample(fleet.metrics, "rustfs_operator_reconcile_total", {"result": "succeeded"}) == 3
-    assert sample(fleet.metrics, "rustfs_operator_reconcile_total", {"result": "failed"}) == 1
+    assert sample(fleet.metrics, "rustfs_operator_reconcile_total", {"result": "success", "outcome": "succeeded"}) == 3
+    assert sample(fleet.metrics, "rustfs_operator_reconcile_total", {"result": "error", "outcome": "failed"}) == 1
     assert sample(fleet.metrics, "rustfs_operator_errors_total", {"category": "run"}) == 1
     assert fleet.reconciler.memory[fleet.key("b")].digest is not None
     assert fleet.reconciler.memory[fleet.key("c")].digest is None
@@ -460,7 +460,7 @@ def test_a_tenant_deleted_while_queued_is_not_run_and_not_recorded(tmp_path: Pat
     assert fleet.runs.carried == [["a"], ["b", "d"]]
     assert delays[2] is None
     assert fleet.reconciler.memory[fleet.key("c")].digest is None
-    assert sample(fleet.metrics, "rustfs_operator_reconcile_total", {"result": "succeeded"}) == 3
+    assert sample(fleet.metrics, "rustfs_operator_reconcile_total", {"result": "success", "outcome": "succeeded"}) == 3
 
 
 def test_a_batched_tenant_runs_with_the_inputs_of_when_its_run_was_formed(tmp_path: Path) -> None:

@@ -62,8 +62,9 @@ def test_waiting_for_cert_manager_reconciles_instead_of_blocking(eng, reason):
     assert conditions["Ready"] == ("False", reason)
     assert conditions["Reconciling"] == ("True", reason)
     assert conditions["Degraded"] == ("False", "ReconcileSucceeded")
+    # A Warning, as the RustFS operator reports it, though the tenant is not blocked.
     events = planned_events({}, status, [_problem(reason)], [])
-    assert [(e["type"], e["reason"]) for e in events] == [("Normal", reason)]
+    assert [(e["type"], e["reason"]) for e in events] == [("Warning", reason)]
 
 
 def test_a_user_error_next_to_a_pending_certificate_blocks(eng):

@@ -1,0 +1,51 @@
+"""The operator's reconcile metrics read as the RustFS operator's do (issue 14: tools and alerts
+written for one work on the other), with our finer outcome as an extra label."""
+
+from __future__ import annotations
+
+import pytest
+from prometheus_client import generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+from rustfs_operator.metrics import Metrics
+
+
+@pytest.mark.parametrize(
+    ("outcome", "result"),
+    [
+        ("succeeded", "success"),
+        ("blocked", "error"),
+        ("failed", "error"),
+        ("timeout", "error"),
+        ("rollback-succeeded", "success"),
+        ("rollback-failed", "error"),
+    ],
+)
+def test_each_outcome_counts_under_the_rustfs_operators_result(outcome: str, result: str) -> None:
+    metrics = Metrics()
+    metrics.reconciled(outcome, 1.5)
+    labels = {"result": result, "outcome": outcome}
+    assert metrics.registry.get_sample_value("rustfs_operator_reconcile_total", labels) == 1
+    assert metrics.registry.get_sample_value("rustfs_operator_reconcile_duration_seconds_count", labels) == 1
+    assert metrics.registry.get_sample_value("rustfs_operator_reconcile_duration_seconds_sum", labels) == 1.5
+
+
+def test_a_query_written_for_the_rustfs_operator_finds_the_series() -> None:
+    """`rustfs_operator_reconcile_total{result="error"}` and the duration's _count and _sum by result."""
+    metrics = Metrics()
+    metrics.reconciled("succeeded", 2.0)
+    metrics.reconciled("blocked", 1.0)
+    metrics.reconciled("failed", 3.0)
+    samples = [
+        sample
+        for family in text_string_to_metric_families(generate_latest(metrics.registry).decode())
+        for sample in family.samples
+    ]
+
+    def total(name: str, result: str) -> float:
+        return sum(s.value for s in samples if s.name == name and s.labels.get("result") == result)
+
+    assert total("rustfs_operator_reconcile_total", "error") == 2
+    assert total("rustfs_operator_reconcile_total", "success") == 1
+    assert total("rustfs_operator_reconcile_duration_seconds_sum", "error") == 4.0
+    assert total("rustfs_operator_reconcile_duration_seconds_count", "success") == 1
+    assert {s.labels["result"] for s in samples if s.name == "rustfs_operator_reconcile_total"} == {"success", "error"}
