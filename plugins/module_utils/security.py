@@ -11,7 +11,6 @@ at runtime are checked here, before anything reaches a cluster.
 from __future__ import annotations
 
 import copy
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,10 +35,18 @@ PROFILE_TYPES = ("RuntimeDefault", "Localhost", "Unconfined")
 REASON_PROFILE = "InvalidWorkloadSecurityProfile"
 REASON_IMAGE = "WorkloadSecurityIncompatible"
 
-OFFICIAL_REPOSITORIES = ("rustfs/rustfs", "docker.io/rustfs/rustfs", "index.docker.io/rustfs/rustfs")
-_RELEASE = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(-glibc)?$")
-_BETA = re.compile(r"^v?1\.0\.0-beta\.(\d+)(-glibc)?$")
-_ALPHA = re.compile(r"^v?1\.0\.0-alpha\.")
+# The image gate classifies an image as the RustFS operator does, so a manifest gets the same
+# verdict from either operator: its official repositories, and the last beta built with Tokio's
+# io_uring (which RuntimeDefault seccomp forbids).
+OFFICIAL_REPOSITORIES = (
+    "rustfs/rustfs",
+    "docker.io/rustfs/rustfs",
+    "index.docker.io/rustfs/rustfs",
+    "registry-1.docker.io/rustfs/rustfs",
+    "ghcr.io/rustfs/rustfs",
+    "quay.io/rustfs/rustfs",
+)
+LAST_IO_URING_BETA = 8
 
 
 @dataclass(frozen=True)
@@ -119,34 +126,77 @@ def _profile_errors(field: str, profile: Any) -> list[FieldError]:
     return errors
 
 
+@dataclass(frozen=True)
+class ImageVerdict:
+    """Whether an image is known to run under RuntimeDefault seccomp, and if not, why."""
+
+    known: bool | None  # True: compatible, False: known to fail, None: cannot be verified
+    detail: str = ""
+
+
+def _number(text: str) -> int | None:
+    """TEXT as a number written without leading zeros (the RustFS operator's canonical form)."""
+    return int(text) if text.isdigit() and str(int(text)) == text else None
+
+
+def _release_at_least_1(tag: str) -> bool:
+    release, dash, suffix = tag.partition("-")
+    parts = [n for n in map(_number, release.split(".")) if n is not None]
+    if len(parts) != 3 or len(release.split(".")) != 3 or (dash and suffix != "glibc"):
+        return False
+    return tuple(parts) >= (1, 0, 0)
+
+
+def image_verdict(image: str) -> ImageVerdict:
+    """Classify IMAGE for RuntimeDefault seccomp."""
+    reference, at, _digest = image.strip().partition("@")
+    slash = reference.rfind("/") + 1
+    colon = reference.rfind(":")
+    repository, tag = (reference[:colon], reference[colon + 1 :]) if colon >= slash else (reference, None)
+    if repository not in OFFICIAL_REPOSITORIES:
+        return ImageVerdict(None, "a reference from a custom repository")
+    if at:
+        return ImageVerdict(None, "a digest-qualified reference (the node pulls the digest, not the tag)")
+    if tag is None:
+        return ImageVerdict(None, "a reference without a version tag")
+    if tag == "latest":
+        return ImageVerdict(None, "the mutable tag 'latest'")
+    tag = tag.removeprefix("v")
+    if tag.startswith("1.0.0-alpha."):
+        return ImageVerdict(False, "an alpha release")
+    if tag.startswith("1.0.0-beta."):
+        number, dash, suffix = tag.removeprefix("1.0.0-beta.").partition("-")
+        beta = _number(number)
+        if beta is not None and beta <= LAST_IO_URING_BETA:
+            return ImageVerdict(False, f"beta {beta}, built with Tokio io_uring")
+        if beta is not None and (not dash or suffix == "glibc"):
+            return ImageVerdict(True)
+    if _release_at_least_1(tag):
+        return ImageVerdict(True)
+    return ImageVerdict(None, "an unrecognised version tag")
+
+
 def _image_gate(tenant: Tenant, contexts: SecurityContexts) -> str | None:
     """Old RustFS images break under RuntimeDefault seccomp; return why an image is refused."""
     seccomp = as_dict(contexts.container.get("seccompProfile") or contexts.pod.get("seccompProfile"))
     if seccomp.get("type") != "RuntimeDefault":
         return None
     image = tenant.image
-    repository, _colon, tag = image.rpartition(":")
-    if "@" in image or "/" in tag or repository not in OFFICIAL_REPOSITORIES:
-        repository, tag = "", ""
-    if repository:
-        if _ALPHA.match(tag):
-            return (
-                f"image {image} (an alpha release) is known to fail under RuntimeDefault seccomp; "
-                "use 1.0.0-beta.9 or later"
-            )
-        beta = _BETA.match(tag)
-        if beta:
-            if int(beta.group(1)) >= 9:
-                return None
-            return f"image {image} is known to fail under RuntimeDefault seccomp; use 1.0.0-beta.9 or later"
-        release = _RELEASE.match(tag)
-        if release and tuple(int(x) for x in release.groups()[:3]) >= (1, 0, 0):
-            return None
+    verdict = image_verdict(image)
+    if verdict.known is True:
+        return None
+    if verdict.known is False:
+        return (
+            f"image {image} ({verdict.detail}) is known to fail under RuntimeDefault seccomp; "
+            "use 1.0.0-beta.9 or later, or a Localhost seccomp profile that allows io_uring"
+        )
     if tenant.annotations.get(c.ANNOTATION_IMAGE_ACK) == image:
         return None
     return (
-        f"image {image} is not a RustFS release known to run under RuntimeDefault seccomp; "
-        f"set the annotation {c.ANNOTATION_IMAGE_ACK}: {image} on the Tenant to accept it"
+        f"image {image} is {verdict.detail}, so whether it runs under RuntimeDefault seccomp cannot be "
+        "verified; use a RustFS release tag 1.0.0-beta.9 or later (for example 1.0.0-beta.10), or, having "
+        f"checked the image, set the annotation {c.ANNOTATION_IMAGE_ACK}: {image} on the Tenant (a reference "
+        "with a digest, since a tag can move without the annotation changing)"
     )
 
 

@@ -57,6 +57,8 @@ OWNING_CONDITION = {
     "KmsSecretNotFound": "KmsReady",
     "KmsSecretMissingKey": "KmsReady",
     "StatefulSetUpdateValidationFailed": "WorkloadsReady",
+    # The image cannot run under the pods' seccomp profile: the workloads' condition, as in the RustFS operator.
+    "WorkloadSecurityIncompatible": "WorkloadsReady",
     # A larger storage request on a StorageClass without allowVolumeExpansion (safety.py).
     "VolumeExpansionNotSupported": "WorkloadsReady",
     # Configuration checks against the cluster (checks.py): the pools cannot run as specified.

@@ -9,6 +9,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils.security import (
     effective_security_contexts,
     security_errors,
 )
+from ansible_collections.rustfs.operator.plugins.module_utils.status import tenant_status
 
 POD_DEFAULT = {
     "runAsUser": 10001,
@@ -257,9 +258,7 @@ def test_a_lone_empty_context_changes_nothing(eng, scope):
 
 def test_delegation_turns_the_image_gate_off(eng):
     # Without a RuntimeDefault profile in effect there is nothing to gate.
-    assert (
-        _errors(eng, image="registry.local/rustfs:dev", securityContext={}, containerSecurityContext={}) == []
-    )
+    assert _errors(eng, image="registry.local/rustfs:dev", securityContext={}, containerSecurityContext={}) == []
 
 
 def test_effective_contexts_function(eng):
@@ -299,11 +298,7 @@ def test_merge_does_not_modify_the_defaults_or_the_spec(eng):
             "must be a relative path without '..' segments",
         ),
         (
-            {
-                "containerSecurityContext": {
-                    "seccompProfile": {"type": "Localhost", "localhostProfile": "a/../b"}
-                }
-            },
+            {"containerSecurityContext": {"seccompProfile": {"type": "Localhost", "localhostProfile": "a/../b"}}},
             "spec.containerSecurityContext.seccompProfile.localhostProfile",
             "must be a relative path without '..' segments",
         ),
@@ -318,11 +313,7 @@ def test_merge_does_not_modify_the_defaults_or_the_spec(eng):
             "must be one of RuntimeDefault, Localhost, Unconfined",
         ),
         (
-            {
-                "containerSecurityContext": {
-                    "appArmorProfile": {"type": "Unconfined", "localhostProfile": "x"}
-                }
-            },
+            {"containerSecurityContext": {"appArmorProfile": {"type": "Unconfined", "localhostProfile": "x"}}},
             "spec.containerSecurityContext.appArmorProfile.localhostProfile",
             "may only be set when type is Localhost",
         ),
@@ -340,18 +331,10 @@ def test_profile_rules(eng, spec, field, message):
 @pytest.mark.parametrize(
     "spec",
     [
-        {
-            "securityContext": {
-                "seccompProfile": {"type": "Localhost", "localhostProfile": "profiles/rustfs.json"}
-            }
-        },
+        {"securityContext": {"seccompProfile": {"type": "Localhost", "localhostProfile": "profiles/rustfs.json"}}},
         {"securityContext": {"seccompProfile": {"type": "Unconfined"}}},
         # The relative-path rule is for seccomp only: AppArmor names may look like paths.
-        {
-            "containerSecurityContext": {
-                "appArmorProfile": {"type": "Localhost", "localhostProfile": "/x/..y/z"}
-            }
-        },
+        {"containerSecurityContext": {"appArmorProfile": {"type": "Localhost", "localhostProfile": "/x/..y/z"}}},
         {"containerSecurityContext": {"appArmorProfile": {"type": "RuntimeDefault"}}},
     ],
 )
@@ -373,14 +356,8 @@ def test_pool_profile_errors_name_the_pool_and_tenant_errors_appear_once(eng):
 
 
 def test_pool_seccomp_profile_rule(eng):
-    pools = [
-        eng.pool(
-            "p", 2, 2, securityContext={"seccompProfile": {"type": "Localhost", "localhostProfile": "../x"}}
-        )
-    ]
-    assert eng.fields(_errors(eng, pools)) == [
-        "spec.pools[0].securityContext.seccompProfile.localhostProfile"
-    ]
+    pools = [eng.pool("p", 2, 2, securityContext={"seccompProfile": {"type": "Localhost", "localhostProfile": "../x"}})]
+    assert eng.fields(_errors(eng, pools)) == ["spec.pools[0].securityContext.seccompProfile.localhostProfile"]
 
 
 def test_security_errors_function(eng):
@@ -406,6 +383,10 @@ def test_security_errors_function(eng):
         "rustfs/rustfs:2.0.0",
         "docker.io/rustfs/rustfs:1.0.0-beta.10",
         "index.docker.io/rustfs/rustfs:1.0.1",
+        # The RustFS operator's other official repositories (issue 14: the same verdict from either operator).
+        "registry-1.docker.io/rustfs/rustfs:1.0.0-beta.10",
+        "ghcr.io/rustfs/rustfs:1.0.0-beta.10",
+        "quay.io/rustfs/rustfs:1.0.0",
     ],
 )
 def test_known_good_official_images_pass(eng, image):
@@ -421,6 +402,9 @@ def test_known_good_official_images_pass(eng, image):
         "rustfs/rustfs:1.0.0-beta.1",
         "rustfs/rustfs:1.0.0-beta.8",
         "docker.io/rustfs/rustfs:1.0.0-beta.5",
+        # A suffix does not make an io_uring beta work.
+        "rustfs/rustfs:1.0.0-beta.8-glibc",
+        "ghcr.io/rustfs/rustfs:1.0.0-beta.5-musl",
     ],
 )
 def test_known_bad_official_images_are_refused_even_with_the_ack(eng, image):
@@ -444,6 +428,11 @@ def test_known_bad_official_images_are_refused_even_with_the_ack(eng, image):
         "registry.local/rustfs/rustfs:1.0.0",
         "localhost:5000/rustfs/rustfs",
         "ghcr.io/someone/rustfs:1.0.0",
+        # The issue's example, and version numbers not written canonically.
+        "registry.example.com/rustfs/rustfs:openshift-compatible",
+        "rustfs/rustfs:1.0.0-beta.09",
+        "rustfs/rustfs:01.0.0",
+        "rustfs/rustfs:1.0",
     ],
 )
 def test_other_images_need_the_ack_annotation_with_the_exact_image(eng, image):
@@ -459,9 +448,7 @@ def test_other_images_need_the_ack_annotation_with_the_exact_image(eng, image):
 def test_gate_only_under_runtime_default(eng):
     image = "registry.local/rustfs:dev"
     assert _errors(eng, image=image, securityContext={"seccompProfile": {"type": "Unconfined"}}) == []
-    assert (
-        _errors(eng, image=image, containerSecurityContext={"seccompProfile": {"type": "Unconfined"}}) == []
-    )
+    assert _errors(eng, image=image, containerSecurityContext={"seccompProfile": {"type": "Unconfined"}}) == []
     # The container profile wins over the pod profile in both directions.
     errors = _errors(
         eng,
@@ -492,9 +479,21 @@ def test_gate_checks_the_configured_default_image(eng):
     result = render_tenant(doc, RenderOptions(default_image="mirror.local/rustfs:dev"))
     assert eng.reasons(result.errors) == {IMAGE}
     assert result.objects == []
-    doc["metadata"]["annotations"] = {
-        "operator.rustfs.com/runtime-default-image-ack": "mirror.local/rustfs:dev"
-    }
+    doc["metadata"]["annotations"] = {"operator.rustfs.com/runtime-default-image-ack": "mirror.local/rustfs:dev"}
     result = render_tenant(doc, RenderOptions(default_image="mirror.local/rustfs:dev"))
     assert result.errors == []
     assert eng.container(eng.statefulsets(result.objects)[0])["image"] == "mirror.local/rustfs:dev"
+
+
+def test_an_image_refusal_is_on_workloads_ready_as_in_the_rustfs_operator(eng):
+    """Issue 14: the RustFS operator reports WorkloadSecurityIncompatible on WorkloadsReady (and Degraded)."""
+    doc = _doc(eng, image="registry.example.com/rustfs/rustfs:openshift-compatible")
+    doc["metadata"]["generation"] = 1
+    problems = eng.errors(doc)
+    assert eng.reasons(problems) == {IMAGE}
+    status = tenant_status(parse_tenant(doc), [], problems, None, "2026-01-01T00:00:00Z")
+    conditions = {c["type"]: (c["status"], c["reason"]) for c in status["conditions"]}
+    assert status["currentState"] == "Blocked"
+    assert conditions["WorkloadsReady"] == ("False", IMAGE)
+    assert conditions["SpecValid"] == ("True", "ReconcileSucceeded")
+    assert conditions["Degraded"] == ("True", IMAGE)
