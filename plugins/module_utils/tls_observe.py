@@ -278,11 +278,16 @@ def check(
     if source == tls.SOURCE_CERTIFICATE_SECRET_CA and default is not None and default.observed is not None:
         if default.observed.ca is not None:
             problem = _ca_bundle_problem(
-                f"{default.observed.entry.path}.secretName", f"TLS Secret {default.observed.secret_name} key ca.crt",
+                f"{default.observed.entry.path}.secretName",
+                f"TLS Secret {default.observed.secret_name} key ca.crt",
                 default.observed.ca,
             )
             problems += [problem] if problem else []
             bundle = None if problem else default.observed.ca
+            # The CA bytes the pods trust, hashed as `explicitCa.bytes` too: the RustFS operator
+            # does so (src/reconcile/tls.rs, CertificateSecretCa), and the same tls-hash is what
+            # lets a tenant move between the two without its pods rolling.
+            explicit_bytes = default.observed.ca
         elif tenant.internode_https and not tls.trusts_system_ca(tenant):
             problems.append(
                 field_error(
@@ -328,7 +333,9 @@ def check(
     )
     inputs = tls.TlsInputs(
         hash=tls.tls_hash(tenant, observation),
-        server_ca=source == tls.SOURCE_CERTIFICATE_SECRET_CA and default is not None and default.observed is not None
+        server_ca=source == tls.SOURCE_CERTIFICATE_SECRET_CA
+        and default is not None
+        and default.observed is not None
         and default.observed.ca is not None,
     )
     return TlsCheck([], inputs, ready_status(tenant, results, readings, inputs, cluster_domain), observation)

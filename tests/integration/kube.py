@@ -13,6 +13,7 @@ import base64
 import fcntl
 import ipaddress
 import os
+import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -202,6 +203,7 @@ def apply(
     api: client.ApiClient,
     source: str | dict[str, Any] | Iterable[dict[str, Any]],
     namespace: str | None = None,
+    field_manager: str = FIELD_MANAGER,
 ) -> list[Any]:
     """Server-side apply every object; NAMESPACE is the default for namespaced kinds."""
     dyn = DynamicClient(api)
@@ -210,7 +212,7 @@ def apply(
         res = dyn.resources.get(api_version=obj["apiVersion"], kind=obj["kind"])
         ns = (obj.get("metadata", {}).get("namespace") or namespace) if res.namespaced else None
         out.append(
-            dyn.server_side_apply(res, body=obj, namespace=ns, field_manager=FIELD_MANAGER, force_conflicts=True)
+            dyn.server_side_apply(res, body=obj, namespace=ns, field_manager=field_manager, force_conflicts=True)
         )
     return out
 
@@ -218,7 +220,9 @@ def apply(
 # --- namespaces and restricted identities ----------------------------------
 
 
-def create_namespace(api: client.ApiClient, prefix: str, labels: dict[str, str] | None = None) -> str:
+def create_namespace(
+    api: client.ApiClient, prefix: str, labels: dict[str, str] | None = None, timeout: float = 30
+) -> str:
     """A fresh namespace named PREFIX-xxxxx whose default ServiceAccount exists.
 
     kube-controller-manager creates the ServiceAccount shortly after the
@@ -234,7 +238,7 @@ def create_namespace(api: client.ApiClient, prefix: str, labels: dict[str, str] 
     name: str = core.create_namespace(body).metadata.name
     wait_for(
         lambda: core.read_namespaced_service_account("default", name),
-        timeout=30,
+        timeout=timeout,
         what=f"ServiceAccount default in {name}",
     )
     return name
@@ -343,3 +347,42 @@ def delete_cluster_rbac(api: client.ApiClient, namespace: str, name: str) -> Non
         except ApiException as exc:
             if exc.status != 404:
                 raise
+
+
+# --- control-plane faults (tests and bench/fault_bench.py) ----------------------
+
+
+def kill_api_server() -> None:
+    """SIGKILL the kube-apiserver tests/cluster started (by its recorded PID, checked as lib.sh does)."""
+    pid = int((RUN / "kube-apiserver.pid").read_text().strip())
+    exe = Path(os.readlink(f"/proc/{pid}/exe")).name.removesuffix(" (deleted)")
+    assert exe == "kube-apiserver", f"PID {pid} is {exe}, not the cluster's kube-apiserver"
+    os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: not Path(f"/proc/{pid}/exe").exists() or None, timeout=10, what="kube-apiserver gone")
+
+
+def restart_dead_components() -> subprocess.Popen[bytes]:
+    """up.sh in the background: it starts again what died and keeps etcd's data (a half-dead cluster)."""
+    return subprocess.Popen(
+        [str(CLUSTER_DIR / "up.sh")],
+        env={**os.environ, "KUBE_LOCAL_AUTO": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def wait_controllers(api: client.ApiClient, timeout: float = 240) -> None:
+    """Wait until kube-controller-manager works again after an API server restart.
+
+    Its informers back off while the API server is away and take a minute or two to
+    resume; until then a new namespace gets no default ServiceAccount, and the tests
+    that follow would fail for a reason of the previous one.
+    """
+    delete_namespace(api, create_namespace(api, "controllers-probe", timeout=timeout))
+
+
+def wait_api(api: client.ApiClient, timeout: float = 60) -> float:
+    """Wait until the API server answers again; returns that moment (time.monotonic)."""
+    # /readyz, not just a listening port: custom resources are served once their informers synced.
+    wait_for(lambda: api_ready(api) or None, timeout=timeout, interval=0.1, what="the API server ready")
+    return time.monotonic()

@@ -69,8 +69,11 @@ def test_a_good_secret_gives_the_hash_and_the_status(eng, pki):
     )
     assert result.problems == [] and not result.pending
     assert result.inputs is not None and result.inputs.server_ca is True
+    # The default Secret's ca.crt is also the trusted CA (source CertificateSecretCa): hashed as
+    # explicitCa.bytes too, as the RustFS operator does (test_tls_hash_parity.py).
     observation = tls.Observation(
-        (tls.ObservedCertificate(tls.entries(tenant)[0], "srv", "7", crt.encode(), pki["ca"].encode()),)
+        (tls.ObservedCertificate(tls.entries(tenant)[0], "srv", "7", crt.encode(), pki["ca"].encode()),),
+        explicit_ca=pki["ca"].encode(),
     )
     assert result.inputs.hash == tls.tls_hash(tenant, observation)
     status = result.status
