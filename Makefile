@@ -13,7 +13,7 @@ COLLECTION_LINK := .ansible/collections/ansible_collections/rustfs/operator
 IMPORTER_VENV := $(VENV)/importer
 IMPORTER_STAMP := $(IMPORTER_VENV)/.installed-$(shell cat requirements-importer.txt | sha256sum | cut -c1-16)
 
-.PHONY: setup openapi lint sanity importer molecule bench-operator bench-playbook test unit integration render-examples build cluster-build cluster-up cluster-down cluster-status demo demo-down clean
+.PHONY: setup openapi lint sanity importer molecule bench-operator bench-fault bench-playbook test unit integration render-examples build cluster-build cluster-up cluster-down cluster-status demo demo-down clean
 
 setup: $(STAMP) $(COLLECTION_LINK)
 
@@ -73,6 +73,10 @@ molecule: setup
 # Operator benchmark (prints figures): create latency, burst of 50, resync, RSS.
 bench-operator: setup cluster-build
 	tests/cluster/run-with-cluster.sh $(BIN)/python bench/operator_bench.py
+
+# Recovery benchmark (prints figures): a change after API server outages of 5, 15 and 25 s.
+bench-fault: setup cluster-build
+	tests/cluster/run-with-cluster.sh $(BIN)/python bench/fault_bench.py
 
 # Playbook-mode benchmark (prints figures): create, no-op rerun, update of a 2-pool tenant.
 bench-playbook: setup cluster-build

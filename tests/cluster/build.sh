@@ -78,8 +78,40 @@ kwok_stages() {
   for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
            pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
     printf -- '---\n' >> "$tmp"; cat "$ks/$f" >> "$tmp"; done
+  keep_node_addresses "$tmp"
   chmod 644 "$tmp"
   mv "$tmp" "$out"
+}
+
+# kwok's node-initialize stage, which runs again whenever a node is not Ready
+# (after an outage of kwok or the API server longer than the node Lease),
+# writes `addresses` only when one is missing, and kwok's status update then
+# drops the ones the node has: the node stays Ready without an InternalIP. Make
+# it keep them, as the heartbeat stage does.
+keep_node_addresses() {
+  python3 - "$1" <<'PY'
+import sys
+path = sys.argv[1]
+text = open(path).read()
+start = text.index("      {{ $hasInternalIP := false }}\n")
+end = text.index("      {{ with NodePort }}", start)
+keep = """      addresses:
+      {{ with .status.addresses }}
+      {{ YAML . 1 }}
+      {{ else }}
+      {{ with NodeIP }}
+      - address: {{ . | Quote }}
+        type: InternalIP
+      {{ end }}
+      {{ with NodeName }}
+      - address: {{ . | Quote }}
+        type: Hostname
+      {{ end }}
+      {{ end }}
+
+"""
+open(path, "w").write(text[:start] + keep + text[end:])
+PY
 }
 
 case "${1:-all}" in
