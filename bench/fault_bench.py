@@ -22,7 +22,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
@@ -43,20 +42,13 @@ def rust_log(api: client.ApiClient, namespace: str, name: str) -> str | None:
     return next((e.value for e in sts.spec.template.spec.containers[0].env if e.name == "RUST_LOG"), None)
 
 
-def set_rust_log(api: client.ApiClient, namespace: str, name: str, value: str) -> None:
-    tenants = client.CustomObjectsApi(api)
-    body: dict[str, Any] = tenants.get_namespaced_custom_object("rustfs.com", "v1alpha1", namespace, "tenants", name)
-    body["spec"]["env"] = [{"name": "RUST_LOG", "value": value}]
-    tenants.replace_namespaced_custom_object("rustfs.com", "v1alpha1", namespace, "tenants", name, body)
-
-
 def one_outage(api: client.ApiClient, namespace: str, name: str, outage: float, value: str) -> dict[str, float]:
     kube.kill_api_server()
     killed = time.monotonic()
     time.sleep(outage)
     restart = kube.restart_dead_components()
     back = kube.wait_api(api)
-    set_rust_log(api, namespace, name, value)
+    kube.set_tenant_env(api, namespace, name, [{"name": "RUST_LOG", "value": value}])
     changed = time.monotonic()
     kube.wait_for(lambda: rust_log(api, namespace, name) == value, timeout=180, interval=0.1, what="change applied")
     applied = time.monotonic()

@@ -141,10 +141,11 @@ def _number(text: str) -> int | None:
 
 def _release_at_least_1(tag: str) -> bool:
     release, dash, suffix = tag.partition("-")
-    parts = [n for n in map(_number, release.split(".")) if n is not None]
-    if len(parts) != 3 or len(release.split(".")) != 3 or (dash and suffix != "glibc"):
+    parts = release.split(".")
+    numbers = [n for n in map(_number, parts) if n is not None]
+    if len(numbers) != 3 or len(parts) != 3 or (dash and suffix != "glibc"):
         return False
-    return tuple(parts) >= (1, 0, 0)
+    return tuple(numbers) >= (1, 0, 0)
 
 
 def image_verdict(image: str) -> ImageVerdict:

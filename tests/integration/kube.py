@@ -349,6 +349,25 @@ def delete_cluster_rbac(api: client.ApiClient, namespace: str, name: str) -> Non
                 raise
 
 
+# --- Tenants ---------------------------------------------------------------------
+
+
+def read_tenant(api: client.ApiClient, namespace: str, name: str) -> dict[str, Any]:
+    found: dict[str, Any] = client.CustomObjectsApi(api).get_namespaced_custom_object(
+        "rustfs.com", "v1alpha1", namespace, "tenants", name
+    )
+    return found
+
+
+def set_tenant_env(api: client.ApiClient, namespace: str, name: str, env: list[dict[str, str]]) -> None:
+    """Replace the Tenant's spec.env: a spec change the operator must reconcile."""
+    tenant = read_tenant(api, namespace, name)
+    tenant["spec"]["env"] = env
+    client.CustomObjectsApi(api).replace_namespaced_custom_object(
+        "rustfs.com", "v1alpha1", namespace, "tenants", name, tenant
+    )
+
+
 # --- control-plane faults (tests and bench/fault_bench.py) ----------------------
 
 

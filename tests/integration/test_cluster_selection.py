@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import kube
 import pytest
 import yaml
 from kubernetes import client
@@ -64,5 +65,5 @@ def test_the_variables_choose_the_cluster_of_every_call(
     )
     assert gone.returncode == 0, gone.output[-3000:]
     with pytest.raises(ApiException) as missing:
-        client.CustomObjectsApi(api).get_namespaced_custom_object("rustfs.com", "v1alpha1", namespace, "tenants", name)
+        kube.read_tenant(api, namespace, name)
     assert missing.value.status == 404

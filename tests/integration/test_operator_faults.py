@@ -7,7 +7,6 @@ periodic drift check is set far beyond the test, so only its watch streams can n
 
 from __future__ import annotations
 
-import copy
 import time
 from typing import Any
 
@@ -19,17 +18,7 @@ from support.playbook import example_tenant
 
 pytestmark = pytest.mark.integration
 
-GROUP, VERSION, PLURAL = "rustfs.com", "v1alpha1", "tenants"
 OUTAGE_SECONDS = 15  # the middle of the 10-25 s outages issue 18 measured
-
-
-def tenant_api(api: client.ApiClient) -> client.CustomObjectsApi:
-    return client.CustomObjectsApi(api)
-
-
-def read(api: client.ApiClient, namespace: str, name: str) -> dict[str, Any]:
-    found: dict[str, Any] = tenant_api(api).get_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, name)
-    return found
 
 
 def env_of(api: client.ApiClient, namespace: str, name: str) -> dict[str, str]:
@@ -58,9 +47,11 @@ def test_a_change_after_the_api_server_was_killed_is_reconciled_within_seconds(
         tenant = label_tenant(example_tenant("simple-tenant.yaml", namespace), operator.instance)
         tenant["metadata"]["name"] = "fault"
         tenant["spec"]["pools"] = [{"name": "pool-0", "servers": 2, "persistence": {"volumesPerServer": 1}}]
-        tenant_api(api).create_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, tenant)
+        client.CustomObjectsApi(api).create_namespaced_custom_object(
+            "rustfs.com", "v1alpha1", namespace, "tenants", tenant
+        )
         wait_until(
-            lambda: (read(api, namespace, "fault").get("status") or {}).get("currentState") == "Ready",
+            lambda: (kube.read_tenant(api, namespace, "fault").get("status") or {}).get("currentState") == "Ready",
             timeout=120,
             what="tenant Ready",
         )
@@ -73,9 +64,7 @@ def test_a_change_after_the_api_server_was_killed_is_reconciled_within_seconds(
         kube.wait_api(api)
 
         # The change is made as soon as the API answers again.
-        changed = read(api, namespace, "fault")
-        changed["spec"] = {**copy.deepcopy(changed["spec"]), "env": [{"name": "RUST_LOG", "value": "debug"}]}
-        tenant_api(api).replace_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, "fault", changed)
+        kube.set_tenant_env(api, namespace, "fault", [{"name": "RUST_LOG", "value": "debug"}])
         start = time.monotonic()
         # Far more than it takes (bench/fault_bench.py measures it), far less than the 60-86 s of issue 18.
         wait_until(

@@ -65,9 +65,7 @@ def test_switching_operators_changes_no_pod_template_and_no_claim(
     tenant = example_tenant(filename, namespace)
     first = run_playbook("rustfs.operator.tenant", extra_vars={"tenant": tenant}, tmp_dir=tmp_path)
     assert first.returncode == 0, first.output
-    stored = client.CustomObjectsApi(api).get_namespaced_custom_object(
-        "rustfs.com", "v1alpha1", namespace, "tenants", tenant["metadata"]["name"]
-    )
+    stored = kube.read_tenant(api, namespace, tenant["metadata"]["name"])
     # The StatefulSet controller makes the claims after the run: wait for all of them.
     claims = sum(p["servers"] * p["persistence"]["volumesPerServer"] for p in tenant["spec"]["pools"])
     ours = kube.wait_for(
