@@ -20,6 +20,7 @@ import kopf
 from rustfs_operator import __version__, collection
 from rustfs_operator.cache import ClusterView
 from rustfs_operator.config import Config
+from rustfs_operator.connectivity import PROBE_TIMEOUT, ApiHealth, KopfRetryFilter
 from rustfs_operator.deletion import Deleter
 from rustfs_operator.handlers import operator_settings, register
 from rustfs_operator.http import Probes
@@ -58,10 +59,13 @@ class Operator:
         self.probes = probes
         env = collection.runner_environment(config)
         self.view = ClusterView()
+        self.health = ApiHealth(metrics)
+        api.on_no_answer = self.health.lost
+        probes.api_reachable = lambda: self.health.reachable
         self.runner = PlaybookRunner(config, env)
-        self.recorder = Recorder(api, metrics)
+        self.recorder = Recorder(api, metrics, self.health)
         self.reconciler = Reconciler(
-            config, self.view, self.runner, self.recorder, metrics, settings_fingerprint(config, env)
+            config, self.view, self.runner, self.recorder, metrics, settings_fingerprint(config, env), self.health
         )
         self.scheduler = Scheduler(self.reconciler.check, error_delay=config.backoff_min)
         self.reconciler.request = self.scheduler.request
@@ -109,6 +113,13 @@ class Operator:
             name="kopf",
         )
         ticker = asyncio.create_task(self.drift_ticker(), name="drift ticker")
+        prober = asyncio.create_task(
+            self.health.watch(lambda: self.api.answers(timeout=PROBE_TIMEOUT), self.config.api_probe_interval),
+            name="API server probe",
+        )
+        quiet = KopfRetryFilter(self.health, verbose=logging.getLogger().isEnabledFor(logging.DEBUG))
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(quiet)
         stopper = asyncio.create_task(stop.wait(), name="stop")
         try:
             await asyncio.wait({kopf_task, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -117,8 +128,10 @@ class Operator:
             self.runner.stop()
             await self.scheduler.close()
             kopf_stop.set()
-            for task in (ticker, stopper):
+            for task in (ticker, prober, stopper):
                 task.cancel()
+            for handler in logging.getLogger().handlers:
+                handler.removeFilter(quiet)
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(asyncio.shield(kopf_task), 20)
         return not (kopf_task.done() and not kopf_task.cancelled() and kopf_task.exception() is not None)

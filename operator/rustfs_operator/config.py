@@ -74,6 +74,9 @@ class Config:
     # so it can never hang silently.
     watch_server_timeout: float = 300.0
     watch_client_timeout: float = 330.0
+    # How often the active replica asks the API server's /readyz while it answers
+    # (every second while it does not); runs and events wait while it does not.
+    api_probe_interval: float = 5.0
 
     def effective_identity(self) -> str:
         return self.identity or f"{socket.gethostname()}-{os.getpid()}"

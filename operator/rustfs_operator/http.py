@@ -3,8 +3,10 @@
 Bound to 127.0.0.1 unless configured otherwise (the Deployment binds 0.0.0.0
 so the kubelet can probe it). /healthz answers as long as the event loop
 runs; /readyz is 200 for the active replica once its watches have listed
-everything, and for a standby replica that can reach the API (it is ready to
-take over), so a rolling update of two replicas can proceed.
+everything and while the API server answers (connectivity.py: when it does not,
+the watch streams are down and nothing the replica knows is current), and for a
+standby replica that can reach the API (it is ready to take over), so a rolling
+update of two replicas can proceed.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ class Probes:
 
     def ready(self) -> bool:
         if self.role == "active":
-            return self.synced
+            return self.synced and self.api_reachable()
         return self.role == "standby" and self.api_reachable()
 
 

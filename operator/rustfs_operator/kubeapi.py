@@ -80,6 +80,8 @@ class KubeApi:
         self._session: aiohttp.ClientSession | None = None
         self._info: kopf.ConnectionInfo | None = None
         self._scratch = tempfile.mkdtemp(prefix="rustfs-operator-tls-")
+        # Told when a request gets no answer at all (connectivity.ApiHealth.lost).
+        self.on_no_answer: Callable[[str], None] | None = None
 
     async def _connect(self) -> tuple[aiohttp.ClientSession, kopf.ConnectionInfo]:
         if self._session is None or self._info is None:
@@ -131,8 +133,25 @@ class KubeApi:
                         return None
                     return await response.json(content_type=None)
             except (aiohttp.ClientError, TimeoutError) as error:
+                if self.on_no_answer is not None:
+                    self.on_no_answer(f"{method} {path}: {type(error).__name__}")
                 raise ApiError(0, f"{type(error).__name__}: {error}") from error
         raise ApiError(401, "unauthorized after a fresh login")
+
+    async def answers(self, timeout: float) -> bool:
+        """True when the API server's /readyz answers 200 within TIMEOUT seconds.
+
+        /readyz (readable by every client, system:public-info-viewer) fails while etcd is
+        away too, when requests would hang rather than fail.
+        """
+        try:
+            session, info = await self._connect()
+            async with session.get(
+                info.server.rstrip("/") + "/readyz", timeout=aiohttp.ClientTimeout(total=timeout)
+            ) as response:
+                return response.status == 200
+        except (aiohttp.ClientError, TimeoutError, OSError):
+            return False
 
     # --- the few calls the operator makes ----------------------------------
 

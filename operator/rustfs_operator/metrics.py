@@ -79,6 +79,18 @@ class Metrics:
         )
         self.leader = Gauge("rustfs_operator_leader", "1 while this replica holds the Lease", registry=r)
         self.up = Gauge("rustfs_operator_ready", "1 once the watches have listed every resource", registry=r)
+        # The API server as the active replica sees it (connectivity.py).
+        self.api_reachable = Gauge(
+            "rustfs_operator_api_reachable", "1 while the API server answers (its /readyz is 200)", registry=r
+        )
+        self.api_outages = Counter(
+            "rustfs_operator_api_outages_total", "Times the API server stopped answering", registry=r
+        )
+        self.events_dropped = Counter(
+            "rustfs_operator_events_dropped_total",
+            "Events not posted because the API server did not answer (not one error each)",
+            registry=r,
+        )
 
     def reconciled(self, outcome: str, duration: float | None = None) -> None:
         """Count one reconcile (and its wall time) that ended with OUTCOME."""

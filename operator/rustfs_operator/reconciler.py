@@ -41,6 +41,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils.model import parse
 
 from rustfs_operator.cache import ClusterView, Key
 from rustfs_operator.config import Config
+from rustfs_operator.connectivity import ApiHealth
 from rustfs_operator.digest import Child, children_digest, input_digest, tenant_input, tls_epoch
 from rustfs_operator.dispatch import Dispatcher, Prepared
 from rustfs_operator.kubeapi import ApiError
@@ -164,6 +165,7 @@ class Reconciler:
         recorder: Recorder,
         metrics: Metrics,
         settings_fingerprint: str,
+        health: ApiHealth | None = None,
         clock: Clock = time.monotonic,
     ) -> None:
         self.config = config
@@ -173,6 +175,8 @@ class Reconciler:
         self.metrics = metrics
         self.settings_fingerprint = settings_fingerprint
         self.clock = clock
+        # Whether the API server answers: checks wait for it (connectivity.py).
+        self.health = health if health is not None else ApiHealth(clock=clock)
         self.memory: dict[Key, Memory] = {}
         # The bounded pool of playbook runs; queued tenants may share one.
         self.dispatcher = Dispatcher(config.workers, config.batch_size, runner.run, runner.run_batch, metrics)
@@ -186,6 +190,8 @@ class Reconciler:
 
     async def check(self, key: Key) -> float | None:
         """Take the tenant's next step; the seconds until it needs another look, or None."""
+        # Nothing to do while the API server is away: a run would fail, count an error and back off.
+        await self.health.wait()
         tenant = self.view.tenant(key)
         if tenant is None:
             self.memory.pop(key, None)
@@ -466,6 +472,12 @@ class Reconciler:
             return None
 
         mem.state = State.FAILED
+        if self.health.lost_since(started_at) or not await self.health.check_now():
+            # The run met an API server outage: retried as soon as the API answers, with no
+            # backoff, no error status and no event (they would fail too); counted once.
+            self.metrics.errors.labels("api").inc()
+            mem.not_before = 0.0
+            return 0.0
         mem.failures += 1
         backoff = min(self.config.backoff_max, self.config.backoff_min * 2.0 ** (mem.failures - 1))
         mem.not_before = self.clock() + backoff

@@ -16,6 +16,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils.constants import F
 from ansible_collections.rustfs.operator.plugins.module_utils.events import EventSpec, event_object
 from ansible_collections.rustfs.operator.plugins.module_utils.server_apply import with_digest
 
+from rustfs_operator.connectivity import ApiHealth
 from rustfs_operator.kubeapi import ApiError, KubeApi, tenant_path
 from rustfs_operator.metrics import Metrics
 from rustfs_operator.status import now
@@ -24,9 +25,10 @@ logger = logging.getLogger(__name__)
 
 
 class Recorder:
-    def __init__(self, api: KubeApi, metrics: Metrics) -> None:
+    def __init__(self, api: KubeApi, metrics: Metrics, health: ApiHealth | None = None) -> None:
         self.api = api
         self.metrics = metrics
+        self.health = health if health is not None else ApiHealth()
 
     async def patch_status(
         self, tenant: Mapping[str, Any], fields: Mapping[str, Any], reason: str
@@ -79,10 +81,17 @@ class Recorder:
         await self.events(tenant, [{"type": type_, "reason": reason, "message": message}])
 
     async def events(self, tenant: Mapping[str, Any], events: list[EventSpec]) -> None:
-        """Post events; a lost event is logged, never fatal."""
+        """Post events; a lost event is logged, never fatal.
+
+        While the API server does not answer, events are dropped and counted: each attempt
+        would fail, count an error and log a warning (an event storm in the error metric).
+        """
         namespace = tenant["metadata"]["namespace"]
         timestamp = now()
         for spec in events:
+            if not self.health.reachable:
+                self.metrics.events_dropped.inc()
+                continue
             try:
                 await self.api.create(f"/api/v1/namespaces/{namespace}/events", event_object(tenant, spec, timestamp))
             except ApiError as error:

@@ -380,6 +380,14 @@ def kill_api_server() -> None:
     wait_for(lambda: not Path(f"/proc/{pid}/exe").exists() or None, timeout=10, what="kube-apiserver gone")
 
 
+def signal_etcd(sig: signal.Signals) -> None:
+    """SIGSTOP or SIGCONT the etcd tests/cluster started (by its recorded PID, checked as lib.sh does)."""
+    pid = int((RUN / "etcd.pid").read_text().strip())
+    exe = Path(os.readlink(f"/proc/{pid}/exe")).name.removesuffix(" (deleted)")
+    assert exe == "etcd", f"PID {pid} is {exe}, not the cluster's etcd"
+    os.kill(pid, sig)
+
+
 def restart_dead_components() -> subprocess.Popen[bytes]:
     """up.sh in the background: it starts again what died and keeps etcd's data (a half-dead cluster)."""
     return subprocess.Popen(

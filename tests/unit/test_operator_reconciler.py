@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ APPLIED = ["ServiceAccount/t-sa", "Service/t-io", "StatefulSet/t-p"]
 
 class FakeRunner:
     def __init__(self) -> None:
-        self.outcomes: list[RunOutcome] = []
+        self.outcomes: list[RunOutcome | Callable[[], RunOutcome]] = []
         self.calls: list[dict[str, Any]] = []
         self.rollbacks: list[str] = []
 
@@ -38,7 +38,8 @@ class FakeRunner:
 
     async def run(self, tenant: Mapping[str, Any]) -> RunOutcome:
         self.calls.append(dict(tenant))
-        return self.outcomes.pop(0) if self.outcomes else succeeded([])
+        outcome = self.outcomes.pop(0) if self.outcomes else succeeded([])
+        return outcome() if callable(outcome) else outcome  # a callable: something happens during the run
 
     async def run_batch(self, slot: int, tenants: Sequence[Mapping[str, Any]]) -> list[RunOutcome]:
         return [await self.run(tenant) for tenant in tenants]
@@ -546,3 +547,42 @@ def test_a_blocked_tenant_is_not_polled(world: World) -> None:
     world.now += 100
     world.check()
     assert world.runs() == 1
+
+
+# --- API server outages (connectivity.ApiHealth) -------------------------------------------
+
+
+def test_no_check_runs_while_the_api_server_does_not_answer(world: World) -> None:
+    async def scenario() -> None:
+        world.reconciler.health.lost("test")
+        check = asyncio.create_task(world.reconciler.check(KEY))
+        await asyncio.sleep(0.05)
+        assert not check.done()
+        assert (world.runs(), world.recorder.patches, world.recorder.posted) == (0, [], [])
+        world.reconciler.health.answered()
+        await asyncio.wait_for(check, 5)
+        assert world.runs() == 1
+
+    asyncio.run(scenario())
+
+
+def test_a_run_that_met_an_outage_is_retried_at_once_without_an_error_status(world: World) -> None:
+    health = world.reconciler.health
+
+    def outage() -> RunOutcome:
+        health.lost("test")
+        return failed()
+
+    async def scenario() -> None:
+        world.runner.outcomes.append(outage)
+        assert await world.reconciler.check(KEY) == 0.0  # no backoff
+        assert "lastRun" not in world.status()
+        assert "ReconcileFailed" not in [reason for reason, _ in world.recorder.posted]
+        assert world.metrics.errors.labels("api")._value.get() == 1
+        assert world.metrics.errors.labels("run")._value.get() == 0
+        health.answered()
+        await world.reconciler.check(KEY)  # at once, although a run just failed
+        assert world.runs() == 2
+        assert world.reconciler.memory[KEY].failures == 0
+
+    asyncio.run(scenario())
