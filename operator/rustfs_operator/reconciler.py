@@ -500,9 +500,7 @@ class Reconciler:
             message=message,
         )
         await self._patch(current, fields, "failure")
-        await self.recorder.event(
-            current, "Warning", "ReconcileFailed", f"{message[:600]} (retrying in {backoff:.0f}s)"
-        )
+        await self.recorder.event(current, "Warning", reason_code, f"{message[:600]} (retrying in {backoff:.0f}s)")
         return backoff
 
 

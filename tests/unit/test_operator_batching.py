@@ -427,7 +427,7 @@ def test_a_failure_in_a_batch_backs_off_only_that_tenant(tmp_path: Path) -> None
     for name in "abd":  # written once the watch shows their objects (the baseline)
         pending = fleet.reconciler.memory[fleet.key(name)].pending_last_run
         assert pending is not None and pending["result"] == "Succeeded"
-    assert [n for n, reason in fleet.recorder.posted if reason == "ReconcileFailed"] == ["c"]
+    assert [n for n, reason in fleet.recorder.posted if reason == "KubernetesApiError"] == ["c"]
     assert sample(fleet.metrics, "rustfs_operator_reconcile_total", {"result": "success", "outcome": "succeeded"}) == 3
     assert sample(fleet.metrics, "rustfs_operator_reconcile_total", {"result": "error", "outcome": "failed"}) == 1
     assert sample(fleet.metrics, "rustfs_operator_errors_total", {"category": "run"}) == 1

@@ -302,6 +302,8 @@ def test_a_failed_run_is_retried_with_backoff(world: World) -> None:
     ready = world.status()["conditions"][0]
     assert (ready["status"], ready["reason"]) == ("Unknown", "KubernetesApiError")
     assert "500 Internal Server Error" in ready["message"]
+    # The event is named after the condition's reason, as the RustFS operator names it.
+    assert [reason for reason, _ in world.recorder.posted][-1] == "KubernetesApiError"
     assert world.check() == pytest.approx(2)  # too early: no run
     assert world.runs() == 1
     world.now += 2
@@ -577,7 +579,7 @@ def test_a_run_that_met_an_outage_is_retried_at_once_without_an_error_status(wor
         world.runner.outcomes.append(outage)
         assert await world.reconciler.check(KEY) == 0.0  # no backoff
         assert "lastRun" not in world.status()
-        assert "ReconcileFailed" not in [reason for reason, _ in world.recorder.posted]
+        assert "KubernetesApiError" not in [reason for reason, _ in world.recorder.posted]
         assert world.metrics.errors.labels("api")._value.get() == 1
         assert world.metrics.errors.labels("run")._value.get() == 0
         health.answered()
