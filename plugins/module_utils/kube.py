@@ -47,6 +47,7 @@ __all__ = [
     "get_or_none",
     "plain",
     "run_module",
+    "unreachable_detail",
 ]
 
 
@@ -71,8 +72,74 @@ def get_or_none(client: Any, kind: str, api_version: str, name: str, namespace: 
 Execute = Callable[[Any, dict[str, Any], bool, bool], dict[str, Any]]
 
 
+# Statuses of an API server that is there but cannot serve (etcd away, shutting down, overloaded).
+UNAVAILABLE_STATUSES = frozenset({502, 503, 504})
+# What a 500 says when etcd did not answer the API server in time.
+ETCD_TIMEOUTS = ("etcdserver: request timed out", "context deadline exceeded", "etcdserver: leader changed")
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    """ERROR and the errors it was raised from (urllib3 wraps the socket's, the client wraps urllib3's)."""
+    found: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in found and len(found) < 10:
+        found.append(current)
+        reason = getattr(current, "reason", None)
+        current = reason if isinstance(reason, BaseException) else current.__cause__ or current.__context__
+    return found
+
+
+def _cause(error: BaseException) -> str | None:
+    """A few words for an API server that did not answer, or None when it answered."""
+    for link in _chain(error):
+        name = type(link).__name__
+        status = getattr(link, "status", None)
+        if isinstance(status, int) and status in UNAVAILABLE_STATUSES:
+            return f"HTTP {status}"
+        if status == 500 and any(text in str(getattr(link, "body", "") or "") for text in ETCD_TIMEOUTS):
+            return "HTTP 500: etcd did not answer in time"
+        if isinstance(link, ConnectionRefusedError) or "Connection refused" in str(link):
+            return "connection refused"
+        if isinstance(link, ConnectionResetError) or "Connection reset" in str(link):
+            return "connection reset"
+        if isinstance(link, TimeoutError) or name in ("ReadTimeoutError", "ConnectTimeoutError"):
+            return "timed out"
+        if name in ("ProtocolError", "RemoteDisconnected", "NewConnectionError"):
+            return "connection lost"
+    return None
+
+
+def _server(error: BaseException) -> str:
+    """The API server's address, when the error names it (urllib3's pool does)."""
+    for link in _chain(error):
+        pool = getattr(link, "pool", None)
+        if pool is not None and getattr(pool, "host", None):
+            return f" at {getattr(pool, 'scheme', 'https')}://{pool.host}:{pool.port}"
+    return ""
+
+
+def unreachable_detail(error: BaseException) -> str | None:
+    """What to tell the user when the API server did not answer, or None when the error is another.
+
+    A play that meets a dying API server stops at the task that met it. Every object is applied
+    whole, by server-side apply, so nothing is left half-written; what the run did not reach
+    (the next pools, the status) is applied by the next run, which changes only what differs.
+    """
+    cause = _cause(error)
+    if cause is None:
+        return None
+    return (
+        f"the Kubernetes API server{_server(error)} did not answer ({cause}). What this run applied "
+        "before stays and nothing was rolled back; run it again once the API server answers: it "
+        "applies only what is missing or different"
+    )
+
+
 def error_detail(error: Exception) -> str:
     """The API server's message (an ApiException's body) rather than the exception's repr."""
+    unreachable = unreachable_detail(error)
+    if unreachable is not None:
+        return unreachable
     detail = getattr(error, "body", None) or getattr(error, "msg", None) or str(error) or type(error).__name__
     return detail.decode("utf-8", "replace") if isinstance(detail, bytes) else str(detail)
 

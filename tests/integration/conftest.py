@@ -118,3 +118,12 @@ def operator_home(api: client.ApiClient, crd: None, tmp_path_factory: pytest.Tem
     finally:
         kube.delete_cluster_rbac(api, namespace, "rustfs-operator")
         kube.delete_namespace(api, namespace)
+
+
+@pytest.fixture
+def cluster_restored(api: client.ApiClient) -> Iterator[None]:
+    """For a test that stops part of the cluster: all of it runs again afterwards."""
+    try:
+        yield
+    finally:
+        kube.restore_cluster(api)

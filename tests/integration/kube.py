@@ -371,21 +371,45 @@ def set_tenant_env(api: client.ApiClient, namespace: str, name: str, env: list[d
 # --- control-plane faults (tests and bench/fault_bench.py) ----------------------
 
 
-def kill_api_server() -> None:
-    """SIGKILL the kube-apiserver tests/cluster started (by its recorded PID, checked as lib.sh does)."""
-    pid = int((RUN / "kube-apiserver.pid").read_text().strip())
+def component_pid(name: str) -> int:
+    """The PID tests/cluster recorded for component NAME, checked to be that program (as lib.sh does)."""
+    pid = int((RUN / f"{name}.pid").read_text().strip())
     exe = Path(os.readlink(f"/proc/{pid}/exe")).name.removesuffix(" (deleted)")
-    assert exe == "kube-apiserver", f"PID {pid} is {exe}, not the cluster's kube-apiserver"
+    assert exe == name, f"PID {pid} is {exe}, not the cluster's {name}"
+    return pid
+
+
+def kill_api_server() -> None:
+    """SIGKILL the kube-apiserver tests/cluster started."""
+    pid = component_pid("kube-apiserver")
     os.kill(pid, signal.SIGKILL)
     wait_for(lambda: not Path(f"/proc/{pid}/exe").exists() or None, timeout=10, what="kube-apiserver gone")
 
 
 def signal_etcd(sig: signal.Signals) -> None:
-    """SIGSTOP or SIGCONT the etcd tests/cluster started (by its recorded PID, checked as lib.sh does)."""
-    pid = int((RUN / "etcd.pid").read_text().strip())
-    exe = Path(os.readlink(f"/proc/{pid}/exe")).name.removesuffix(" (deleted)")
-    assert exe == "etcd", f"PID {pid} is {exe}, not the cluster's etcd"
-    os.kill(pid, sig)
+    """SIGSTOP or SIGCONT the etcd tests/cluster started."""
+    os.kill(component_pid("etcd"), sig)
+
+
+def owned_uids(api: client.ApiClient, namespace: str) -> dict[str, str]:
+    """Every StatefulSet, Service and claim of NAMESPACE by kind/name: a recreated one has a new UID."""
+    core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
+    found = {
+        f"StatefulSet/{s.metadata.name}": s.metadata.uid for s in apps.list_namespaced_stateful_set(namespace).items
+    }
+    found |= {f"Service/{s.metadata.name}": s.metadata.uid for s in core.list_namespaced_service(namespace).items}
+    claims = core.list_namespaced_persistent_volume_claim(namespace).items
+    found |= {f"PersistentVolumeClaim/{c.metadata.name}": c.metadata.uid for c in claims}
+    return found
+
+
+def restore_cluster(api: client.ApiClient) -> None:
+    """Whatever a fault test stopped runs again, and the controllers work (for the tests that follow)."""
+    signal_etcd(signal.SIGCONT)
+    if not api_ready(api):
+        assert restart_dead_components().wait(timeout=180) == 0
+    wait_api(api, timeout=120)
+    wait_controllers(api)
 
 
 def restart_dead_components() -> subprocess.Popen[bytes]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import signal
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import kube
@@ -36,18 +35,6 @@ def env_of(api: client.ApiClient, namespace: str, name: str) -> dict[str, str]:
     return {e.name: e.value for e in sts.spec.template.spec.containers[0].env if e.value is not None}
 
 
-def uids(api: client.ApiClient, namespace: str) -> dict[str, str]:
-    """Every StatefulSet, Service and claim of the namespace by kind/name: a recreated one has a new UID."""
-    core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
-    found = {
-        f"StatefulSet/{s.metadata.name}": s.metadata.uid for s in apps.list_namespaced_stateful_set(namespace).items
-    }
-    found |= {f"Service/{s.metadata.name}": s.metadata.uid for s in core.list_namespaced_service(namespace).items}
-    claims = core.list_namespaced_persistent_volume_claim(namespace).items
-    found |= {f"PersistentVolumeClaim/{c.metadata.name}": c.metadata.uid for c in claims}
-    return found
-
-
 def ready_tenant(api: client.ApiClient, namespace: str, instance: str) -> dict[str, str]:
     """A 2-server tenant `fault` served by INSTANCE, Ready; the UIDs of what it owns."""
     tenant = label_tenant(example_tenant("simple-tenant.yaml", namespace), instance)
@@ -59,7 +46,7 @@ def ready_tenant(api: client.ApiClient, namespace: str, instance: str) -> dict[s
         timeout=120,
         what="tenant Ready",
     )
-    before = uids(api, namespace)
+    before = kube.owned_uids(api, namespace)
     assert any(k.startswith("PersistentVolumeClaim/") for k in before), before
     return before
 
@@ -85,19 +72,6 @@ def readiness(operator: OperatorProcess) -> int:
         return 0
 
 
-@pytest.fixture
-def cluster_restored(api: client.ApiClient) -> Iterator[None]:
-    """Whatever a test stopped runs again afterwards, and the controllers work (for the next tests)."""
-    try:
-        yield
-    finally:
-        kube.signal_etcd(signal.SIGCONT)
-        if not kube.api_ready(api):
-            assert kube.restart_dead_components().wait(timeout=180) == 0
-        kube.wait_api(api, timeout=120)
-        kube.wait_controllers(api)
-
-
 def test_a_change_after_the_api_server_was_killed_is_reconciled_within_seconds(
     api: client.ApiClient, namespace: str, operator_home: Any, cluster_restored: None
 ) -> None:
@@ -119,7 +93,7 @@ def test_a_change_after_the_api_server_was_killed_is_reconciled_within_seconds(
 
         assert restart.wait(timeout=120) == 0
         operator.assert_running()  # the same process, still leading
-        assert uids(api, namespace) == before, "an object or claim was recreated"
+        assert kube.owned_uids(api, namespace) == before, "an object or claim was recreated"
         metrics = operator.metrics()
         assert metrics["rustfs_operator_api_outages_total"] >= 1
         # No event was attempted into the outage: none failed.
@@ -144,7 +118,7 @@ def test_a_change_after_etcd_was_paused_is_reconciled_within_seconds(
         change_and_time(api, namespace, "trace", f"etcd paused for {PAUSE_SECONDS} s")
         wait_until(lambda: readiness(operator) == 200, timeout=10, what="the operator ready again")
         operator.assert_running()
-        assert uids(api, namespace) == before, "an object or claim was recreated"
+        assert kube.owned_uids(api, namespace) == before, "an object or claim was recreated"
 
 
 def test_an_operator_killed_during_a_reconcile_finishes_it_after_its_restart(
@@ -179,7 +153,7 @@ def test_an_operator_killed_during_a_reconcile_finishes_it_after_its_restart(
             what="the change applied and the tenant Ready after the restart",
         )
         print(f"change applied and Ready {time.monotonic() - killed:.1f} s after the kill (lease: 4 s)")
-        assert uids(api, namespace) == before, "an object or claim was recreated"
+        assert kube.owned_uids(api, namespace) == before, "an object or claim was recreated"
         last_run = kube.read_tenant(api, namespace, "fault")["status"]["lastRun"]
         assert last_run["result"] == "Succeeded", json.dumps(last_run)
     finally:
