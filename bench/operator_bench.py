@@ -72,7 +72,8 @@ class Operator:
             "RUSTFS_OPERATOR_TENANT_SELECTOR": f"{LABEL}={instance}",
             **{f"RUSTFS_OPERATOR_{k.upper()}": v for k, v in settings.items()},
         }
-        self.log = (work / f"operator-{self.port}.log").open("ab")
+        self.log_path = work / f"operator-{self.port}.log"
+        self.log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "rustfs_operator"], cwd=work, env=env, stdout=self.log, stderr=subprocess.STDOUT
         )

@@ -105,7 +105,11 @@ class ApiHealth:
         """Probe forever: every INTERVAL seconds while the API answers, every DOWN_INTERVAL while it does not."""
         self._probe = probe
         while True:
-            await self.check_now()
+            try:
+                await self.check_now()
+            except Exception as error:  # a probe that breaks must not stop the probing: runs wait on it
+                logger.warning("probing the API server failed: %r", error)
+                self.lost("its probe failed")
             self._wake.clear()  # after the probe: its own verdict must not cut the pause short
             pause = interval if self.reachable else down_interval
             with contextlib.suppress(TimeoutError):
