@@ -13,7 +13,7 @@ COLLECTION_LINK := .ansible/collections/ansible_collections/rustfs/operator
 IMPORTER_VENV := $(VENV)/importer
 IMPORTER_STAMP := $(IMPORTER_VENV)/.installed-$(shell cat requirements-importer.txt | sha256sum | cut -c1-16)
 
-.PHONY: setup openapi lint sanity importer molecule bench-operator bench-fault bench-playbook test unit integration render-examples build cluster-build cluster-up cluster-down cluster-status demo demo-down clean
+.PHONY: setup openapi lint sanity importer chart molecule bench-operator bench-fault bench-playbook test unit integration render-examples build cluster-build cluster-up cluster-down cluster-status demo demo-down clean
 
 setup: $(STAMP) $(COLLECTION_LINK)
 
@@ -66,6 +66,12 @@ $(IMPORTER_STAMP): requirements-importer.txt | $(STAMP)
 importer: setup $(IMPORTER_STAMP)
 	hack/galaxy_importer.sh
 
+# The Helm chart (docs/helm.md): helm lint and helm template; helm is hack/helm.sh's, built once
+# from the Go module proxy into ~/.cache. tests/unit/test_helm_chart.py checks what it renders.
+chart:
+	hack/helm.sh lint --strict charts/rustfs-operator
+	hack/helm.sh template rustfs-operator charts/rustfs-operator --include-crds >/dev/null
+
 # Molecule scenario molecule/default against the current kube context (KUBECONFIG).
 molecule: setup
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/molecule test
@@ -82,10 +88,13 @@ bench-fault: setup cluster-build
 bench-playbook: setup cluster-build
 	tests/cluster/run-with-cluster.sh $(BIN)/python bench/playbook_bench.py
 
+# helm's first build takes minutes (docs/development.md): started first, it runs beside lint and sanity.
 test: setup
+	hack/helm.sh build --background
 	$(MAKE) lint
 	$(MAKE) sanity
 	$(MAKE) importer
+	$(MAKE) chart
 	$(MAKE) unit
 	$(MAKE) integration
 	tests/cluster/run-with-cluster.sh $(MAKE) molecule

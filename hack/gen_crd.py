@@ -28,7 +28,7 @@ so ``--check`` can compare it byte for byte with the committed file; CI runs tha
 
 Usage::
 
-    python hack/gen_crd.py            # regenerate crds/tenants.rustfs.com.yaml
+    python hack/gen_crd.py            # regenerate crds/tenants.rustfs.com.yaml (and the Helm chart's copy)
     python hack/gen_crd.py --check    # exit 1 when the committed file is stale
     python hack/gen_crd.py --fetch    # first run `go mod download` if the spec is missing
 
@@ -56,6 +56,8 @@ Schema = dict[str, Any]
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = REPO / "hack" / "crd" / "tenant-schema.yaml"
 OUTPUT = REPO / "crds" / "tenants.rustfs.com.yaml"
+#: The Helm chart ships the same file, written with it (tests/unit/test_helm_chart.py compares them).
+CHART_COPY = REPO / "charts" / "rustfs-operator" / "crds" / OUTPUT.name
 
 #: Where ``k8s.io/kubernetes`` keeps the OpenAPI v3 document of the core group, inside its module dir.
 OPENAPI_IN_MODULE = Path("api") / "openapi-spec" / "v3" / "api__v1_openapi.json"
@@ -571,6 +573,9 @@ def main(argv: list[str] | None = None) -> int:
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text, encoding="utf-8")
     print(f"wrote {display(output)} ({len(text.encode())} bytes)")
+    if output.resolve() == OUTPUT.resolve():
+        CHART_COPY.write_text(text, encoding="utf-8")
+        print(f"wrote {display(CHART_COPY)}")
     return 0
 
 
