@@ -107,7 +107,9 @@ class Operator:
             kopf.operator(
                 registry=self.registry,
                 settings=operator_settings(self.config),
-                clusterwide=True,
+                # Exact names only: namespace globs would need Kopf's namespace scanning (disabled).
+                clusterwide=not self.config.namespaces(),
+                namespaces=self.config.namespaces(),
                 stop_flag=kopf_stop,
             ),
             name="kopf",

@@ -51,6 +51,10 @@ class Config:
     # Label selector of the Tenants this operator serves (empty: all), e.g.
     # to shard tenants between operators or to canary a new version.
     tenant_selector: str = ""
+    # Namespaces whose Tenants (and Secrets and owned objects) are watched, comma-
+    # separated exact names (empty: every namespace). The RBAC may then be Roles
+    # in those namespaces instead of the ClusterRole.
+    watch_namespaces: str = ""
     cluster_domain: str = "cluster.local"
     default_image: str = "rustfs/rustfs:1.0.0-beta.10"
     # Pool decommission (spec 9.5): the RustFS admin API base URL for an operator
@@ -77,6 +81,10 @@ class Config:
     # How often the active replica asks the API server's /readyz while it answers
     # (every second while it does not); runs and events wait while it does not.
     api_probe_interval: float = 5.0
+
+    def namespaces(self) -> list[str]:
+        """The watched namespaces; empty for every namespace."""
+        return [name.strip() for name in self.watch_namespaces.split(",") if name.strip()]
 
     def effective_identity(self) -> str:
         return self.identity or f"{socket.gethostname()}-{os.getpid()}"

@@ -36,6 +36,7 @@ CHART_MANAGED = {
     "lease_name": "the release's full name",
     "identity": "the pod's name",
     "tenant_selector": "operator.tenantSelector",
+    "watch_namespaces": "operator.watchNamespaces",
     "cluster_domain": "clusterDomain",
     "work_dir": "/tmp/rustfs-operator, on the emptyDir",
 }
