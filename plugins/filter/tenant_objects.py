@@ -33,6 +33,14 @@ options:
     description: Whether to add an owner reference to the Tenant when its uid is known.
     type: bool
     default: true
+  include_tenant:
+    description:
+      - Put the Tenant itself first, before its children, as it is declared - name, namespace, labels, annotations
+        and the spec without nulls and without the fields the API server would drop (render mode for GitOps).
+      - Applying the children directly, without the operator or the C(rustfs.operator.tenant) playbook, loses the
+        rollouts one pool at a time and the refusals of changes that break a pool (docs/render-mode.md).
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -49,11 +57,18 @@ EXAMPLES = r"""
     dest: /tmp/objects.yaml
     content: "{{ tenant | rustfs.operator.tenant_objects(owner_references=false) | to_nice_yaml }}"
     mode: "0644"
+
+- name: Render the Tenant and its children, the Tenant first
+  ansible.builtin.copy:
+    dest: /tmp/tenant.yaml
+    content: "{{ tenant | rustfs.operator.tenant_objects(owner_references=false, include_tenant=true)
+                 | rustfs.operator.to_manifest }}"
+    mode: "0644"
 """
 
 RETURN = r"""
 _value:
-  description: The objects, in the order they should be applied.
+  description: The objects, in the order they should be applied (the Tenant first with O(include_tenant)).
   type: list
   elements: dict
 """
@@ -73,9 +88,13 @@ def tenant_objects(
     cluster_domain: str = c.DEFAULT_CLUSTER_DOMAIN,
     default_image: str = c.DEFAULT_IMAGE,
     owner_references: bool = True,
+    include_tenant: bool = False,
 ) -> list[dict[str, Any]]:
     options = RenderOptions(
-        cluster_domain=str(cluster_domain), default_image=str(default_image), owner_references=bool(owner_references)
+        cluster_domain=str(cluster_domain),
+        default_image=str(default_image),
+        owner_references=bool(owner_references),
+        include_tenant=bool(include_tenant),
     )
     result = render_tenant(tenant, options)
     if result.errors:

@@ -35,6 +35,8 @@ class RenderOptions:
     # What the cluster holds for spec.tls (from the tls_info / tls_generated modules); without it
     # (render mode) the pods' tls-hash covers the TLS settings and names only.
     tls: TlsInputs | None = None
+    # Render mode for GitOps: the Tenant itself comes first, before its children.
+    include_tenant: bool = False
 
 
 @dataclass
@@ -82,6 +84,30 @@ def objects_for(tenant: Tenant, options: RenderOptions) -> list[JSON]:
     return unshared
 
 
+# Bookkeeping of `kubectl apply` that a declared Tenant must not carry into Git.
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
+def tenant_manifest(document: Mapping[str, Any], namespace: str) -> JSON:
+    """The Tenant as it is declared: its name, namespace, labels and annotations, and its spec
+    without nulls and without the fields the API server would drop; nothing a cluster wrote
+    (uid, resourceVersion, status)."""
+    metadata = dict(document.get("metadata") or {})
+    declared: JSON = {"name": metadata.get("name"), "namespace": namespace}
+    for key in ("labels", "annotations"):
+        values = {k: v for k, v in dict(metadata.get(key) or {}).items() if k != LAST_APPLIED}
+        if values:
+            declared[key] = values
+    manifest: JSON = {
+        "apiVersion": c.TENANT_API_VERSION,
+        "kind": c.TENANT_KIND,
+        "metadata": declared,
+        "spec": pruned_spec(drop_nulls(dict(document)))["spec"],
+    }
+    unshared: JSON = json.loads(json.dumps(manifest))
+    return unshared
+
+
 def render_tenant(document: Any, options: RenderOptions | None = None) -> RenderResult:
     options = options or RenderOptions()
     errors = validate_tenant(document, default_image=options.default_image)
@@ -90,7 +116,10 @@ def render_tenant(document: Any, options: RenderOptions | None = None) -> Render
     if not isinstance(document, Mapping):  # pragma: no cover - validate_tenant refuses anything else
         raise TypeError("a Tenant must be a mapping")
     tenant = parse_tenant(pruned_spec(drop_nulls(dict(document))), default_image=options.default_image)
-    return RenderResult(objects=objects_for(tenant, options))
+    objects = objects_for(tenant, options)
+    if options.include_tenant:
+        objects.insert(0, tenant_manifest(document, tenant.namespace))
+    return RenderResult(objects=objects)
 
 
 def tenant_objects(document: Any, options: RenderOptions | None = None) -> list[JSON]:

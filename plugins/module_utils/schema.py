@@ -10,6 +10,7 @@ a zip without the CRD file); a unit test keeps the two identical.
 
 from __future__ import annotations
 
+import difflib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -124,34 +125,115 @@ def _document_order(error: ValidationError) -> list[tuple[int, int | str]]:
     return [(0, part) if isinstance(part, int) else (1, str(part)) for part in error.absolute_path]
 
 
-def prune(value: Any, schema: dict[str, Any]) -> Any:
+# The fields of ObjectMeta (k8s.io/apimachinery/pkg/apis/meta/v1): the CRD schema says only
+# `metadata: {type: object}`, and the API server checks metadata against ObjectMeta itself.
+OBJECT_META_FIELDS = frozenset(
+    (
+        "name",
+        "generateName",
+        "namespace",
+        "selfLink",
+        "uid",
+        "resourceVersion",
+        "generation",
+        "creationTimestamp",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+        "labels",
+        "annotations",
+        "ownerReferences",
+        "finalizers",
+        "managedFields",
+    )
+)
+
+
+def _child(path: str, key: Any) -> str:
+    return f"{path}.{key}" if path else str(key)
+
+
+def prune(value: Any, schema: dict[str, Any], dropped: list[str] | None = None, path: str = "") -> Any:
     """Drop the fields a structural schema does not declare, as the API server does on write.
 
     Without this, render mode would copy a mistyped or unknown field (say a pod
     `securityContext.privileged`) into the output, where the cluster path would
-    never see it: both paths must produce the same objects.
+    never see it: both paths must produce the same objects. With DROPPED, the
+    path of each field dropped is added to it (PATH is where VALUE stands).
     """
     if isinstance(value, dict):
         properties = schema.get("properties")
         additional = schema.get("additionalProperties")
         if properties is not None:
             keep_unknown = bool(schema.get("x-kubernetes-preserve-unknown-fields"))
-            return {
-                key: prune(item, properties[key]) if key in properties else item
-                for key, item in value.items()
-                if key in properties or keep_unknown
-            }
+            kept = {}
+            for key, item in value.items():
+                if key in properties:
+                    kept[key] = prune(item, properties[key], dropped, _child(path, key) if dropped is not None else "")
+                elif keep_unknown:
+                    kept[key] = item
+                elif dropped is not None:
+                    dropped.append(_child(path, key))
+            return kept
         if isinstance(additional, dict):
-            return {key: prune(item, additional) for key, item in value.items()}
+            return {
+                key: prune(item, additional, dropped, _child(path, key) if dropped is not None else "")
+                for key, item in value.items()
+            }
         return value
     if isinstance(value, list) and isinstance(schema.get("items"), dict):
-        return [prune(item, schema["items"]) for item in value]
+        return [
+            prune(item, schema["items"], dropped, f"{path}[{index}]" if dropped is not None else "")
+            for index, item in enumerate(value)
+        ]
     return value
 
 
 def pruned_spec(document: dict[str, Any]) -> dict[str, Any]:
     spec_schema = tenant_schema()["properties"]["spec"]
     return {**document, "spec": prune(document.get("spec"), spec_schema)}
+
+
+def unknown_fields(document: Any) -> list[str]:
+    """The path of every field of a Tenant the API server would drop (`spec.replicas`,
+    `spec.pools[0].priorityClassname`, `metadata.lables`), in document order.
+
+    What kubectl's field validation names (`--validate=warn` warns, `strict` refuses): the
+    spec's fields this collection prunes too (prune), a top-level field the CRD does not
+    declare and a metadata field ObjectMeta does not have. The status is not read: the
+    API server ignores it on a write of the Tenant.
+    """
+    if not isinstance(document, dict):
+        return []
+    declared = tenant_schema()["properties"]
+    found: list[str] = []
+    for key, value in document.items():
+        if key not in declared:
+            found.append(str(key))
+        elif key == "metadata" and isinstance(value, dict):
+            found += [f"metadata.{name}" for name in value if name not in OBJECT_META_FIELDS]
+        elif key == "spec":
+            prune(value, declared["spec"], found, "spec")
+    return found
+
+
+def similar_field(path: str) -> str | None:
+    """The declared field an unknown one at PATH most likely misspells (`priorityClassName` for
+    `spec.pools[0].priorityClassname`, `labels` for `metadata.lables`), for a hint; None when none is close."""
+    *parents, name = path.replace("]", "").replace("[", ".").split(".")
+    schema = tenant_schema()
+    for part in parents:
+        if part.isdigit() and isinstance(schema.get("items"), dict):
+            schema = schema["items"]
+        elif part in schema.get("properties", {}):
+            schema = schema["properties"][part]
+        elif isinstance(schema.get("additionalProperties"), dict):
+            schema = schema["additionalProperties"]
+        else:
+            return None
+    names = sorted(OBJECT_META_FIELDS if parents == ["metadata"] else schema.get("properties", {}))
+    same = [known for known in names if known.lower() == name.lower()]
+    close = same or difflib.get_close_matches(name, names, n=1, cutoff=0.8)
+    return close[0] if close else None
 
 
 def schema_errors(document: Any) -> list[FieldError]:

@@ -24,8 +24,17 @@ description:
     nests deeper than 64 levels, holds more than 1000 documents, or expands through YAML aliases to more
     than 100000 values (a "billion laughs" document); nothing has been applied at that point.
   - Timestamp-looking values stay strings, as the Kubernetes API reads them; documents of other kinds
-    (a Namespace, a Secret) are left out.
+    (a Namespace, a Secret) are left out. A document of kind C(List) (what C(kubectl get -o yaml) prints for
+    several objects, or any kind ending in C(List) with C(items)) stands for its items, as C(kubectl apply -f)
+    reads it.
+  - "Every message names where - C(PATH:LINE:COLUMN) for a YAML syntax error, C(PATH:LINE: document N) (and
+    C(, items[I]) within a List) for a document; lines and documents are counted from 1, JSON has no lines."
+  - Fields the API server would drop from a Tenant (a typo such as C(spec.pools[0].priorityClassname), a field
+    the Tenant API does not have such as C(spec.replicas)) are reported as kubectl's field validation reports
+    them; see O(field_validation).
   - Runs on the controller, in the Ansible process (an action plugin); makes no change.
+extends_documentation_fragment:
+  - rustfs.operator.tenant_settings.read_only
 options:
   path:
     description:
@@ -43,13 +52,25 @@ options:
     description: Fail when no Tenant is found.
     type: bool
     default: true
-attributes:
-  check_mode:
-    support: full
-    description: The plugin never changes anything.
-  diff_mode:
-    support: none
-    description: The plugin never changes anything.
+  namespace:
+    description:
+      - The namespace of every Tenant that names none, as C(kubectl apply -n) sets it; a Tenant that names another
+        namespace fails the task (kubectl refuses it too).
+      - A tenant's namespace is written into its objects (C(RUSTFS_VOLUMES) holds the DNS names by which its servers
+        find each other), so render mode takes it here rather than from a later overlay.
+    type: str
+  field_validation:
+    description:
+      - What to do with a field of a Tenant that the API server would drop because the Tenant API does not declare it
+        (in C(spec), a top-level field or a C(metadata) field ObjectMeta does not have), like kubectl's
+        C(--validate).
+      - V(warn) - a warning per field, naming it (C(unknown field "spec.replicas")) with the declared field it most
+        likely misspells; the field is dropped, as the API server and the rest of this collection drop it.
+      - V(strict) - fail with every such field, before anything uses the Tenants.
+      - V(ignore) - drop them in silence.
+    type: str
+    choices: [strict, warn, ignore]
+    default: warn
 notes:
   - Roles of this collection take the Tenant as the argument C(tenant_definition); a value a playbook writes
     there is templated like any role argument. Give them the result of this plugin when the Tenant comes
@@ -75,6 +96,13 @@ EXAMPLES = r"""
   rustfs.operator.tenant_load:
     variable: tenant
   register: loaded
+
+- name: Read the Tenants of `kubectl get tenants -o yaml` for the namespace team-a, refusing unknown fields
+  rustfs.operator.tenant_load:
+    path: tenants.yaml
+    namespace: team-a
+    field_validation: strict
+  register: loaded
 """
 
 RETURN = r"""
@@ -87,4 +115,11 @@ source:
   description: Where the Tenants were read from (the file's path, or C(variable NAME)).
   returned: always
   type: str
+locations:
+  description:
+    - Where each Tenant of RV(tenants) was read, in the same order, for messages about it.
+  returned: always
+  type: list
+  elements: str
+  sample: ["tenants.yaml:14: document 2", "tenants.yaml:31: document 3, items[0]", "the variable tenant: document 1"]
 """

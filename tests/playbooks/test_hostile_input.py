@@ -14,10 +14,7 @@ import pytest
 import yaml
 from support.hostile import assert_carried, hostile_tenant, payloads
 from support.playbook import run_playbook
-
-
-def render(tenant_file: Path, output_dir: Path):
-    return run_playbook("rustfs.operator.render", "-e", f"tenant_file={tenant_file}", "-e", f"output_dir={output_dir}")
+from support.playbook import run_render as render
 
 
 def statefulset_of(path: Path) -> dict:

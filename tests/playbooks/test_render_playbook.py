@@ -6,6 +6,7 @@ from pathlib import Path
 
 import yaml
 from support.playbook import run_playbook
+from support.playbook import run_render as render
 
 SIMPLE_VOLUMES = (
     "http://example-tenant-primary-{0...1}.example-tenant-hl.rustfs-system.svc.cluster.local:9000/data/rustfs{0...1}"
@@ -14,12 +15,6 @@ SIMPLE_VOLUMES = (
 
 def load(path: Path) -> list[dict]:
     return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
-
-
-def render(tenant_file: Path, output_dir: Path, *extra_vars: str):
-    """Run the render playbook on one file; `extra_vars` are more `name=value` pairs."""
-    args = [f"tenant_file={tenant_file}", f"output_dir={output_dir}", *extra_vars]
-    return run_playbook("rustfs.operator.render", *(part for arg in args for part in ("-e", arg)))
 
 
 def env_value(statefulset: dict, name: str) -> str:

@@ -60,6 +60,12 @@ def run_playbook(
     return PlaybookRun(result.returncode, result.stdout, result.stderr)
 
 
+def run_render(tenant_file: Path, output_dir: Path, *extra_vars: str) -> PlaybookRun:
+    """Render mode as a user runs it: `rustfs.operator.render` on one file; EXTRA_VARS are more `name=value`."""
+    args = [f"tenant_file={tenant_file}", f"output_dir={output_dir}", *extra_vars]
+    return run_playbook("rustfs.operator.render", *(part for arg in args for part in ("-e", arg)))
+
+
 def reconcile_result(
     tenant: dict[str, Any], tmp_dir: Path, env: dict[str, str] | None = None
 ) -> tuple[PlaybookRun, dict[str, Any]]:

@@ -63,8 +63,7 @@ def test_owner_reference_only_with_a_uid(eng):
     assert all("ownerReferences" not in o["metadata"] for o in eng.render(eng.tenant("t")))
     assert all("ownerReferences" not in o["metadata"] for o in eng.render(eng.tenant("t", uid="")))
     assert all(
-        "ownerReferences" not in o["metadata"]
-        for o in eng.render(eng.tenant("t", uid=UID), owner_references=False)
+        "ownerReferences" not in o["metadata"] for o in eng.render(eng.tenant("t", uid=UID), owner_references=False)
     )
     assert owner_reference(parse_tenant(eng.tenant("t"))) is None
     assert owner_reference(parse_tenant(eng.tenant("t", uid=UID))) == expected
@@ -171,15 +170,10 @@ def test_tenant_objects_raises_with_every_error(eng):
 
 def test_tenant_objects_passes_the_options(eng):
     doc = eng.tenant("t", "n", pools=[eng.pool("p", 2, 1)])
-    objects = tenant_objects(
-        doc, RenderOptions(cluster_domain="c.example", default_image="rustfs/rustfs:1.0.3")
-    )
+    objects = tenant_objects(doc, RenderOptions(cluster_domain="c.example", default_image="rustfs/rustfs:1.0.3"))
     sts = eng.statefulsets(objects)[0]
     assert eng.container(sts)["image"] == "rustfs/rustfs:1.0.3"
-    assert (
-        eng.env_value(sts, "RUSTFS_VOLUMES")
-        == "http://t-p-{0...1}.t-hl.n.svc.c.example:9000/data/rustfs{0...0}"
-    )
+    assert eng.env_value(sts, "RUSTFS_VOLUMES") == "http://t-p-{0...1}.t-hl.n.svc.c.example:9000/data/rustfs{0...0}"
     assert tenant_objects(doc) == eng.render(doc)
 
 
@@ -192,3 +186,52 @@ def test_objects_for_a_parsed_tenant(eng):
         refs = obj["metadata"].pop("ownerReferences")
         assert [r["uid"] for r in refs] == [UID]
         assert obj == plain
+
+
+def test_the_tenant_is_rendered_first_only_when_asked(eng):
+    doc = eng.tenant("t", "n", pools=[eng.pool("p", 2, 1)])
+    plain = render_tenant(doc, RenderOptions(owner_references=False)).objects
+    with_tenant = render_tenant(doc, RenderOptions(owner_references=False, include_tenant=True)).objects
+    assert with_tenant[1:] == plain
+    assert with_tenant[0] == {
+        "apiVersion": "rustfs.com/v1alpha1",
+        "kind": "Tenant",
+        "metadata": {"name": "t", "namespace": "n"},
+        "spec": doc["spec"],
+    }
+    assert tenant_objects(doc, RenderOptions(include_tenant=True))[0]["kind"] == "Tenant"
+
+
+def test_the_rendered_tenant_is_declared_not_as_a_cluster_wrote_it(eng):
+    """Nulls and unknown fields dropped, the namespace written, nothing of a cluster's bookkeeping kept."""
+    doc = eng.tenant("t", None, uid=UID, replicas=3, image=None, pools=[eng.pool("p", 2, 1, priorityClassname="x")])
+    doc["metadata"].update(
+        labels={"team": "a"},
+        annotations={"note": "kept", "kubectl.kubernetes.io/last-applied-configuration": "{}"},
+        resourceVersion="7",
+        generation=2,
+        managedFields=[{"manager": "kubectl"}],
+    )
+    doc["status"] = {"availableReplicas": 2, "pools": [], "currentState": "Ready"}
+    objects = render_tenant(doc, RenderOptions(include_tenant=True)).objects
+    assert objects[0] == {
+        "apiVersion": "rustfs.com/v1alpha1",
+        "kind": "Tenant",
+        "metadata": {"name": "t", "namespace": "default", "labels": {"team": "a"}, "annotations": {"note": "kept"}},
+        "spec": {"pools": [{"name": "p", "servers": 2, "persistence": {"volumesPerServer": 1}}]},
+    }
+    # Its children keep their owner references; the Tenant gets none (it owns itself).
+    assert "ownerReferences" not in objects[0]["metadata"]
+    assert all(o["metadata"]["ownerReferences"][0]["uid"] == UID for o in objects[1:])
+
+
+def test_the_rendered_tenant_shares_nothing_with_the_input(eng):
+    doc = _sharing_tenant(eng)
+    tenant = render_tenant(doc, RenderOptions(include_tenant=True)).objects[0]
+    tenant["spec"]["pools"][0]["tolerations"].append({"key": "z"})
+    assert doc == _sharing_tenant(eng)
+
+
+def test_an_invalid_tenant_is_not_rendered_even_with_the_tenant_asked_for(eng):
+    result = render_tenant(eng.tenant(pools=[eng.pool("p", 0, 1)]), RenderOptions(include_tenant=True))
+    assert result.objects == [] and result.errors

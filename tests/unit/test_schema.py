@@ -243,3 +243,69 @@ def test_unknown_fields_are_pruned_like_the_api_server_does(eng):
     objects = eng.render(eng.tenant("t1", "ns1", securityContext={"runAsUser": 5, "privileged": True}))
     pod = eng.only(objects, "StatefulSet")["spec"]["template"]["spec"]
     assert "privileged" not in pod["securityContext"]
+
+
+def test_unknown_fields_are_what_prune_drops_in_document_order(eng):
+    """Reported from the same walk as the pruning, so the report is exactly what is dropped."""
+    doc = eng.tenant(
+        "t1",
+        "ns1",
+        bogus=1,
+        replicas=3,
+        securityContext={"runAsUser": 5, "privileged": True},
+        env=[{"name": "A", "valu": "x"}],
+        pools=[
+            eng.pool("p", 1, 1),
+            eng.pool("q", 1, 1, priorityClassname="high", persistence={"sizePerVolume": "1Ti"}),
+        ],
+    )
+    assert schema.unknown_fields(doc) == [
+        "spec.pools[1].persistence.sizePerVolume",
+        "spec.pools[1].priorityClassname",
+        "spec.bogus",
+        "spec.replicas",
+        "spec.securityContext.privileged",
+        "spec.env[0].valu",
+    ]
+    dropped: list[str] = []
+    assert (
+        schema.prune(doc["spec"], schema.tenant_schema()["properties"]["spec"], dropped, "spec")
+        == (schema.pruned_spec(doc)["spec"])
+    )
+    assert dropped == schema.unknown_fields(doc)
+
+
+def test_unknown_top_level_and_metadata_fields_are_reported_but_not_the_status(eng):
+    doc = eng.tenant("t", uid="u")
+    doc["metadata"].update(lables={"a": "b"}, resourceVersion="1", managedFields=[], finalizers=[])
+    doc["specs"] = {}
+    doc["status"] = {"anything": {"at": "all"}}
+    assert schema.unknown_fields(doc) == ["metadata.lables", "specs"]
+
+
+def test_a_valid_tenant_has_no_unknown_fields(eng, example):
+    assert schema.unknown_fields(eng.tenant(pools=[eng.pool(resources={"requests": {"cpu": "1", "x/y": 2}})])) == []
+    assert schema.unknown_fields(example("multi-pool-tenant.yaml")) == []
+
+
+@pytest.mark.parametrize("document", [None, "text", [1], {"metadata": "text", "spec": 3}])
+def test_unknown_fields_of_what_is_not_a_tenant_are_left_to_validation(document):
+    assert schema.unknown_fields(document) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("spec.pools[0].priorityClassname", "priorityClassName"),
+        ("spec.pools[3].persistence.volumesperserver", "volumesPerServer"),
+        ("spec.env[0].valu", "value"),
+        ("metadata.lables", "labels"),
+        ("metadata.Namespace", "namespace"),
+        ("specs", "spec"),
+        ("spec.replicas", None),
+        ("spec.nothing.near", None),
+        ("spec.pools[0].resources.requests.x.y", None),
+    ],
+)
+def test_similar_field_names_the_likely_spelling(path, expected):
+    assert schema.similar_field(path) == expected
