@@ -34,8 +34,14 @@ $(COLLECTION_LINK):
 openapi:
 	go mod download k8s.io/kubernetes@v$$(. tests/cluster/versions.env && echo $$K8S_VERSION)
 
+# promtool, built once from the Go module proxy into ~/.cache (hack/promtool.sh): the unit tests
+# check operator/deploy/monitoring's rules and dashboard with it (minutes when cold).
+.PHONY: promtool
+promtool:
+	hack/promtool.sh build
+
 # Pure logic and playbooks that need no cluster, with branch coverage of the engine.
-unit: setup openapi
+unit: setup openapi promtool
 	$(BIN)/pytest tests/unit tests/playbooks --cov --cov-report=term-missing:skip-covered
 
 integration: setup cluster-build

@@ -9,6 +9,8 @@
 #   hack/helm.sh bin                 print helm's path (waits for a build in progress; builds if needed)
 #   hack/helm.sh ARGS...             run helm ARGS
 set -euo pipefail
+# shellcheck source=go_install.sh
+. "$(dirname "$0")/go_install.sh"
 HELM_VERSION=4.3.2
 CACHE=${HELM_LOCAL_CACHE:-$HOME/.cache/rustfs-operator/helm}
 DIR=$CACHE/v$HELM_VERSION
@@ -19,20 +21,9 @@ cached() {
 }
 
 build() {
-  mkdir -p "$DIR"
-  # One build at a time; whoever comes second waits, then finds it cached.
-  exec 9>"$DIR.lock"
-  flock 9
-  cached && return 0
-  local go start
-  go=$(command -v go || echo /usr/local/go/bin/go)
-  start=$(date +%s)
-  echo "[helm] building helm v$HELM_VERSION into $DIR/bin (minutes when cold)" >&2
-  GOBIN=$DIR/bin CGO_ENABLED=0 GOFLAGS=-buildvcs=false "$go" install -trimpath \
+  go_install_cached helm "helm v$HELM_VERSION" "$DIR" cached \
     -ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=v$HELM_VERSION" \
-    "helm.sh/helm/v4/cmd/helm@v$HELM_VERSION" >&2
-  cached || { echo "[helm] the build did not give helm v$HELM_VERSION" >&2; return 1; }
-  echo "[helm] built in $(($(date +%s) - start)) s" >&2
+    "helm.sh/helm/v4/cmd/helm@v$HELM_VERSION"
 }
 
 case "${1:-}" in
