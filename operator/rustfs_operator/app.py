@@ -83,6 +83,7 @@ class Operator:
             on_started=self._started,
         )
         metrics.watch_tenant_states(self.view.state_counts)
+        metrics.watch_tenants(lambda: list(self.view.tenants.values()))
 
     def _forget(self, key: tuple[str, str]) -> None:
         self.scheduler.forget(key)

@@ -6,7 +6,9 @@ exposes exactly these series.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
@@ -36,6 +38,63 @@ class _TenantStates(Collector):
         for state, count in sorted(counts.items()):
             family.add_metric([state], count)
         return [family]
+
+
+def _timestamp(value: object) -> float | None:
+    """Seconds since the epoch of an RFC 3339 time the status holds, or None."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+class _TenantDetails(Collector):
+    """Per tenant, from the statuses in the watch cache at scrape time: what alerts need to name one.
+
+    The counts of `rustfs_operator_tenants` cannot say which tenant is degraded, whose
+    certificate expires or which drain stopped moving; these series can. One series per
+    tenant (and per certificate, per draining pool): a small, bounded set.
+    """
+
+    def __init__(self, source: Callable[[], Iterable[Mapping[str, Any]]]) -> None:
+        self.source = source
+
+    def collect(self) -> list[GaugeMetricFamily]:
+        state = GaugeMetricFamily(
+            "rustfs_operator_tenant_state",
+            "1 for the tenant's status.currentState",
+            labels=["namespace", "tenant", "state"],
+        )
+        expiry = GaugeMetricFamily(
+            "rustfs_operator_tenant_certificate_expiry_timestamp_seconds",
+            "When the tenant's serving certificate (default) or its generated CA (ca) expires, from its status",
+            labels=["namespace", "tenant", "certificate"],
+        )
+        migrated = GaugeMetricFamily(
+            "rustfs_operator_pool_decommission_bytes_migrated",
+            "Bytes a decommissioning pool has moved to the other pools, as RustFS last reported",
+            labels=["namespace", "tenant", "pool", "phase"],
+        )
+        for tenant in self.source():
+            metadata = tenant.get("metadata") or {}
+            where = [str(metadata.get("namespace")), str(metadata.get("name"))]
+            status = tenant.get("status") or {}
+            state.add_metric([*where, str(status.get("currentState") or "Unknown")], 1)
+            tls = (status.get("certificates") or {}).get("tls") or {}
+            for certificate, field in (("default", "notAfter"), ("ca", "caNotAfter")):
+                moment = _timestamp(tls.get(field))
+                if moment is not None:
+                    expiry.add_metric([*where, certificate], moment)
+            for pool in status.get("pools") or []:
+                record = pool.get("decommission") or {}
+                progress = record.get("progress") or {}
+                if record.get("phase") and progress.get("bytesMigrated") is not None:
+                    labels = [*where, str(pool.get("name") or pool.get("ssName")), str(record["phase"])]
+                    migrated.add_metric(labels, float(progress["bytesMigrated"]))
+        return [state, expiry, migrated]
 
 
 class Metrics:
@@ -101,3 +160,7 @@ class Metrics:
 
     def watch_tenant_states(self, source: Callable[[], Mapping[str, int]]) -> None:
         self.registry.register(_TenantStates(source))
+
+    def watch_tenants(self, source: Callable[[], Iterable[Mapping[str, Any]]]) -> None:
+        """Per-tenant series (state, certificate expiry, drain progress) from SOURCE at scrape time."""
+        self.registry.register(_TenantDetails(source))

@@ -266,7 +266,7 @@ def test_the_service_monitor_needs_its_api_or_a_value() -> None:
     assert monitors(api=False) == []
     [auto] = monitors(api=True)
     assert auto["spec"]["endpoints"] == [
-        {"port": "metrics", "path": "/metrics", "interval": "30s", "scrapeTimeout": "10s"}
+        {"port": "metrics", "path": "/metrics", "honorLabels": True, "interval": "30s", "scrapeTimeout": "10s"}
     ]
     service = one(render(), "Service")
     assert auto["spec"]["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items()

@@ -37,6 +37,9 @@ LABEL_VALUES: dict[str, frozenset[str]] = {
     "outcome": frozenset(OUTCOMES),
     "result": frozenset(result_of(o) for o in OUTCOMES),
     "category": frozenset({"run", "timeout", "api", "event"}),
+    "certificate": frozenset({"default", "ca"}),
+    # status.pools[].decommission.phase (plugins/module_utils/decommission.py).
+    "phase": frozenset({"Pending", "Running", "Complete", "Canceled", "Failed"}),
 }
 # Grafana's variables, and what they stand for when promtool parses a dashboard query.
 GRAFANA_VARIABLES = {"$__rate_interval": "5m", "$__interval": "1m", "$__range": "1h"}
@@ -57,10 +60,22 @@ class Series:
         return self.kind in ("counter", "histogram")
 
 
+# A tenant whose status gives every per-tenant series a sample (a family's labels are its samples').
+SAMPLE_TENANT = {
+    "metadata": {"namespace": "team-a", "name": "store"},
+    "status": {
+        "currentState": "Ready",
+        "certificates": {"tls": {"notAfter": "2027-03-01T12:00:00Z", "caNotAfter": "2036-01-01T00:00:00Z"}},
+        "pools": [{"name": "old", "decommission": {"phase": "Running", "progress": {"bytesMigrated": 1}}}],
+    },
+}
+
+
 def exported_series() -> dict[str, Series]:
     """Every series name a scrape of the operator can show, with its type and labels."""
     metrics = Metrics()
     metrics.watch_tenant_states(lambda: {})
+    metrics.watch_tenants(lambda: [SAMPLE_TENANT])
     found: dict[str, Series] = {}
     for value in vars(metrics).values():
         if isinstance(value, Counter | Gauge | Histogram):
@@ -127,6 +142,8 @@ KEYWORDS = frozenset(
 AGGREGATIONS = frozenset(
     {"sum", "min", "max", "avg", "group", "stddev", "stdvar", "count", "count_values", "bottomk", "topk", "quantile"}
 )
+# Functions that only make sense over counters (changes(), deriv() and *_over_time() suit gauges).
+COUNTER_FUNCTIONS = frozenset({"rate", "irate", "increase", "resets"})
 LABEL_LIST_KEYWORDS = frozenset({"by", "without", "on", "ignoring", "group_left", "group_right"})
 
 
@@ -135,6 +152,7 @@ class Selector:
     name: str
     matchers: list[tuple[str, str, str]] = field(default_factory=list)
     ranged: bool = False  # followed by a range [..]: the argument of rate(), increase() and the like
+    function: str = ""  # the function whose first argument it is, e.g. rate or changes
 
 
 @dataclass
@@ -197,6 +215,8 @@ def parse_selectors(expr: str) -> Parsed:
             i += 1
         elif kind == "name" and text not in KEYWORDS and text not in AGGREGATIONS and following != "(":
             selector = Selector(text)
+            if i >= 2 and toks[i - 1][1] == "(" and toks[i - 2][0] == "name":
+                selector.function = toks[i - 2][1]
             i += 1
             if following == "{":
                 selector.matchers, i = read_matchers(i)
@@ -282,8 +302,8 @@ def test_each_expression_selects_only_what_the_operator_exports(where: str, expr
         series = EXPORTED.get(selector.name)
         assert series is not None, f"{where}: {selector.name} is not a metric of metrics.py"
         labels_here |= series.labels
-        if selector.ranged:
-            assert series.counter_like, f"{where}: a range over the gauge {selector.name}"
+        if selector.ranged and selector.function in COUNTER_FUNCTIONS:
+            assert series.counter_like, f"{where}: {selector.function}() over the gauge {selector.name}"
         for label, op, value in selector.matchers:
             assert label in series.labels | TARGET_LABELS, f"{where}: {selector.name} has no label {label}"
             if label not in LABEL_VALUES or "$" in value:
@@ -401,6 +421,26 @@ def errors(category: str, values: str) -> dict[str, str]:
     return series("rustfs_operator_errors_total", values, category=category)
 
 
+# The per-tenant series carry the Tenant's namespace (the ServiceMonitor honors their labels).
+def tenant_state(namespace: str, name: str, state: str, values: str) -> dict[str, str]:
+    return series("rustfs_operator_tenant_state", values, namespace=namespace, tenant=name, state=state)
+
+
+def expiry(namespace: str, name: str, certificate: str, values: str) -> dict[str, str]:
+    metric = "rustfs_operator_tenant_certificate_expiry_timestamp_seconds"
+    return series(metric, values, namespace=namespace, tenant=name, certificate=certificate)
+
+
+def migrated(namespace: str, name: str, pool: str, values: str) -> dict[str, str]:
+    metric = "rustfs_operator_pool_decommission_bytes_migrated"
+    return series(metric, values, namespace=namespace, tenant=name, pool=pool, phase="Running")
+
+
+def tenant(namespace: str, name: str, **labels: str) -> dict[str, str]:
+    """The labels of a per-tenant alert: its series' (the job's among them)."""
+    return {"namespace": namespace, "job": TARGET["job"], "tenant": name, **labels}
+
+
 @dataclass
 class Case:
     """Made-up series for ALERT, and at each (minute, alerts) the alerts firing then, by their labels."""
@@ -464,21 +504,59 @@ ALERT_CASES = [
         [(29, []), (31, FIRES)],
         value="3",
     ),
-    Case("a pool lost a server", "RustfsTenantDegraded", [tenants("Degraded", "0 0 1x20")], [(10, []), (13, FIRES)]),
     Case(
-        "two tenants Reconciling and one Unknown (Ready and Degraded ones do not count)",
+        "a pool of one tenant lost a server (the Ready one does not count)",
+        "RustfsTenantDegraded",
+        [tenant_state("team-a", "store", "Degraded", "0 0 1x20"), tenant_state("team-b", "ok", "Ready", "1x20")],
+        [(10, []), (13, [tenant("team-a", "store", state="Degraded")])],
+    ),
+    Case(
+        "one tenant Reconciling for over an hour, one Unknown for 50 minutes, then Ready",
         "RustfsTenantNotReady",
         [
-            tenants("Reconciling", "2x70"),
-            tenants("Unknown", "1x70"),
-            tenants("Ready", "5x70"),
-            tenants("Degraded", "1x70"),
+            tenant_state("team-a", "slow", "Reconciling", "1x70"),
+            tenant_state("team-b", "new", "Unknown", "1x50 stale"),
+            tenant_state("team-b", "new", "Ready", "_x50 1x20"),
         ],
-        [(59, []), (61, FIRES)],
-        value="3",
+        [
+            (59, []),
+            (61, [tenant("team-a", "slow", state="Reconciling")]),
+            (70, [tenant("team-a", "slow", state="Reconciling")]),
+        ],
     ),
-    Case("a rollout of 50 minutes", "RustfsTenantNotReady", [tenants("Reconciling", "1x50 0x20")], [(70, [])]),
-    Case("a tenant Blocked on its spec", "RustfsTenantBlocked", [tenants("Blocked", "1x20")], [(14, []), (16, FIRES)]),
+    Case(
+        "a rollout of 50 minutes",
+        "RustfsTenantNotReady",
+        [tenant_state("a", "t", "Reconciling", "1x50 stale"), tenant_state("a", "t", "Ready", "_x50 1x20")],
+        [(70, [])],
+    ),
+    Case(
+        "a tenant Blocked on its spec",
+        "RustfsTenantBlocked",
+        [tenant_state("team-a", "store", "Blocked", "1x20")],
+        [(14, []), (16, [tenant("team-a", "store", state="Blocked")])],
+    ),
+    Case(
+        "a certificate 10 days from expiry (and one 30 days away)",
+        "RustfsTenantCertificateExpiring",
+        [
+            expiry("team-a", "store", "default", f"{10 * 86400}x70"),
+            expiry("team-a", "store", "ca", f"{30 * 86400}x70"),
+        ],
+        [(59, []), (61, [tenant("team-a", "store", certificate="default")])],
+    ),
+    Case(
+        "a drain that moves no byte for two and a half hours",
+        "RustfsPoolDecommissionStalled",
+        [migrated("team-a", "store", "old", "4096x200")],
+        [(149, []), (151, [tenant("team-a", "store", pool="old", phase="Running")])],
+    ),
+    Case(
+        "a drain that moves, slowly",
+        "RustfsPoolDecommissionStalled",
+        [migrated("team-a", "store", "old", "0+100x200")],
+        [(180, [])],
+    ),
 ]
 
 
