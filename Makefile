@@ -4,7 +4,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-REQS := requirements.txt requirements-test.txt
+REQS := requirements-dev.txt requirements-test.txt
 STAMP := $(VENV)/.installed-$(shell cat $(REQS) | sha256sum | cut -c1-16)
 COLLECTION_LINK := .ansible/collections/ansible_collections/rustfs/operator
 # galaxy-importer lives in a venv of its own (inside .venv, so git, ansible-lint
@@ -20,7 +20,7 @@ setup: $(STAMP) $(COLLECTION_LINK)
 $(STAMP): $(REQS)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt -r requirements-test.txt
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt -r requirements-test.txt
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 

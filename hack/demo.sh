@@ -24,7 +24,7 @@ LOG_TAG=demo
 
 STATE=${DEMO_STATE:-/tmp/rustfs-operator-demo}
 NAMESPACE=${DEMO_NAMESPACE:-rustfs-demo}
-TENANT_FILE=${DEMO_TENANT:-$repo/tests/fixtures/examples/simple-tenant.yaml}
+TENANT_FILE=${DEMO_TENANT:-$repo/examples/simple-tenant.yaml}
 TIMEOUT=${DEMO_TIMEOUT:-300}
 # The demo operator serves only Tenants with this label: on a shared cluster
 # it must not reconcile anybody else's.

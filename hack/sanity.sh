@@ -17,6 +17,7 @@ mkdir -p "$tree"
 tar -xzf "$root"/rustfs-operator-*.tar.gz -C "$tree"
 mkdir -p "$tree/tests/sanity"
 cp "$repo"/tests/sanity/ignore-*.txt "$tree/tests/sanity/" 2>/dev/null || true
+cp "$repo/tests/config.yml" "$tree/tests/config.yml"
 # Dependencies must sit beside the collection for ansible-test to resolve them.
 mkdir -p "$root/ansible_collections/kubernetes"
 cp -r "$("$venv/bin/python" -c 'import ansible_collections.kubernetes.core as m; print(m.__path__[0])')" \

@@ -10,6 +10,8 @@ module: tenant_info
 short_description: Read the live state of a RustFS tenant and check its Secrets
 version_added: 0.1.0
 author: rustfs.operator contributors (@rustfs)
+requirements:
+  - kubernetes >=24.2.0 (the Kubernetes API client, on the Ansible controller)
 description:
   - Reads, in one module run, what a reconcile of a RustFS tenant needs to decide safely - the Tenant
     resource (if it exists), the tenant's StatefulSets and PersistentVolumeClaims (by the

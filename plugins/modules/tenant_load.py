@@ -10,6 +10,9 @@ module: tenant_load
 short_description: Read RustFS Tenants as data that Ansible never templates
 version_added: 0.1.0
 author: rustfs.operator contributors (@rustfs)
+requirements:
+  - PyYAML >=6.0 (YAML documents, on the Ansible controller)
+  - jsonschema >=4.17 (the Tenant schema, on the Ansible controller)
 description:
   - Reads the C(Tenant) documents of a YAML or JSON file on the controller (O(path)), or the Tenant(s) held
     by a variable (O(variable)), and returns them marked as untrusted data - a string such as

@@ -10,6 +10,9 @@ module: tenant_render
 short_description: Render the manifest file of every RustFS Tenant, with no cluster
 version_added: 0.1.0
 author: rustfs.operator contributors (@rustfs)
+requirements:
+  - PyYAML >=6.0 (YAML documents, on the Ansible controller)
+  - jsonschema >=4.17 (the Tenant schema, on the Ansible controller)
 description:
   - The work of the C(rustfs.operator.render) playbook (render mode, for review or GitOps) - validates every Tenant
     and returns, for each, the text of one multi-document YAML file - comment lines with its erasure layout, then

@@ -10,6 +10,10 @@ module: tenant_rollback
 short_description: Restore the last good spec of a RustFS Tenant
 version_added: 0.1.0
 author: rustfs.operator contributors (@rustfs)
+requirements:
+  - PyYAML >=6.0 (YAML documents, on the Ansible controller)
+  - jsonschema >=4.17 (the Tenant schema, on the Ansible controller)
+  - kubernetes >=24.2.0 (the Kubernetes API client, on the Ansible controller)
 description:
   - Reads the Tenant and its last good spec - recorded in the ConfigMap C(<tenant>-history) (key
     C(last-good.json)) by the reconcile that last found every pool rolled out with no problem - and

@@ -10,6 +10,8 @@ module: tenant_status
 short_description: Compute and write the status of a RustFS Tenant, with events
 version_added: 0.1.0
 author: rustfs.operator contributors (@rustfs)
+requirements:
+  - kubernetes >=24.2.0 (the Kubernetes API client, on the Ansible controller)
 description:
   - Reads the Tenant and its StatefulSets, computes the status of the Tenant API (C(currentState),
     C(observedGeneration), pool states, the conditions C(Ready), C(Reconciling), C(Degraded),

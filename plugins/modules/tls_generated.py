@@ -10,6 +10,9 @@ module: tls_generated
 short_description: Issue and renew the operator-generated certificates of a RustFS tenant
 version_added: 0.1.0
 author: rustfs.operator contributors (@rustfs)
+requirements:
+  - cryptography >=41.0 (certificate checks, on the Ansible controller)
+  - kubernetes >=24.2.0 (the Kubernetes API client, on the Ansible controller)
 description:
   - For a Tenant with C(spec.tls.generated.enabled) (a rustfs.operator addition), keeps a per-tenant CA in
     the Secret C({tenant}-tls-ca) and a server certificate covering every name of the tenant (each

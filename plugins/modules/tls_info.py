@@ -10,6 +10,9 @@ module: tls_info
 short_description: Check the certificates of a RustFS tenant's spec.tls, returning only verdicts
 version_added: 0.1.0
 author: rustfs.operator contributors (@rustfs)
+requirements:
+  - cryptography >=41.0 (certificate checks, on the Ansible controller)
+  - kubernetes >=24.2.0 (the Kubernetes API client, on the Ansible controller)
 description:
   - Reads what C(spec.tls) of a Tenant refers to - the TLS Secrets, CA Secrets and, for certificates
     managed through cert-manager, the C(certificates.cert-manager.io) CRD, the Issuer or ClusterIssuer

@@ -52,7 +52,7 @@ def test_the_variables_choose_the_cluster_of_every_call(
         tmp_dir=tmp_path,
     )
     assert dead.returncode != 0
-    assert "port=1" in dead.output, dead.output[-3000:]
+    assert f"API server at {DEAD_SERVER} did not answer" in dead.output, dead.output[-3000:]
 
     # With the context named, create (this collection's modules) and delete (kubernetes.core.k8s in the
     # role) both reach the real cluster.

@@ -281,7 +281,7 @@ def secrets_for(planted: Planted, tenant: dict[str, Any], broken: str = "") -> l
 
 
 def manifest_file(path: Path, documents: list[dict[str, Any]]) -> Path:
-    """The Secrets and the Tenant in one file, as users keep them (tests/fixtures/examples does too)."""
+    """The Secrets and the Tenant in one file, as users keep them (examples does too)."""
     path.write_text(yaml.safe_dump_all(documents, sort_keys=False))
     return path
 

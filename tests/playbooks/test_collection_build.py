@@ -25,7 +25,11 @@ def test_tarball_leaves_out_dev_files_and_renders_when_installed(tmp_path: Path)
     assert "crds/tenants.rustfs.com.yaml" in names
     assert "playbooks/render.yml" in names
     assert "plugins/module_utils/render.py" in names
-    for dev in ("tests", ".venv", ".ansible", "Makefile", "ansible.cfg", "requirements.txt", "hack", ".ci"):
+    # What ansible-builder and a user need to install its Python libraries and system packages.
+    assert {"requirements.txt", "bindep.txt", "meta/execution-environment.yml"} <= set(names)
+    # The example Tenants the tests use, for users to start from.
+    assert {"examples/simple-tenant.yaml", "examples/multi-pool-tenant.yaml"} <= set(names)
+    for dev in ("tests", ".venv", ".ansible", "Makefile", "ansible.cfg", "requirements-dev.txt", "hack", ".ci"):
         assert not any(n == dev or n.startswith(dev + "/") for n in names), dev
 
     # Work from an empty directory so this checkout's ansible.cfg (and its link
@@ -51,7 +55,8 @@ def test_tarball_leaves_out_dev_files_and_renders_when_installed(tmp_path: Path)
             str(BIN / "ansible-playbook"),
             "rustfs.operator.render",
             "-e",
-            f"tenant_file={REPO / 'tests' / 'fixtures' / 'examples' / 'multi-pool-tenant.yaml'}",
+            # The example as the installed collection ships it.
+            f"tenant_file={install_root / 'ansible_collections/rustfs/operator/examples/multi-pool-tenant.yaml'}",
             "-e",
             f"output_dir={out}",
         ],

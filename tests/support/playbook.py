@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO / "tests" / "fixtures" / "examples"
+EXAMPLES = REPO / "examples"
 RECAP = re.compile(r"localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
 
 

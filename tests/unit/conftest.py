@@ -4,7 +4,7 @@ The expected values in these tests come from the Tenant API contract
 (/work/shared/reference/tenant-api.md), never from running the engine: a test
 states what the contract says and fails when the engine disagrees.
 
-The four reference examples are copied into tests/fixtures/examples so the
+The four reference examples are copied into examples/ (shipped in the collection) so the
 suite runs without the shared reference tree; test_examples.py checks that the
 copies still match the originals whenever those are present.
 """
@@ -29,7 +29,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils.validation import 
 
 TESTS_DIR = Path(__file__).resolve().parents[1]
 FIXTURES_DIR = TESTS_DIR / "fixtures"
-EXAMPLES_DIR = FIXTURES_DIR / "examples"
+EXAMPLES_DIR = TESTS_DIR.parent / "examples"  # shipped in the collection
 EXPECTED_DIR = FIXTURES_DIR / "expected"
 # The originals, outside the repository: /work/shared/reference/examples.
 SHARED_EXAMPLES_DIR = Path(__file__).resolve().parents[3] / "shared" / "reference" / "examples"
@@ -45,9 +45,7 @@ EXAMPLE_FILES = (
 def load_example(filename: str, directory: Path = EXAMPLES_DIR) -> dict[str, Any]:
     """The Tenant document of an example file (some files also hold a Secret)."""
     with (directory / filename).open(encoding="utf-8") as handle:
-        tenants = [
-            doc for doc in yaml.safe_load_all(handle) if isinstance(doc, dict) and doc.get("kind") == "Tenant"
-        ]
+        tenants = [doc for doc in yaml.safe_load_all(handle) if isinstance(doc, dict) and doc.get("kind") == "Tenant"]
     assert len(tenants) == 1, f"{filename} must hold exactly one Tenant"
     return tenants[0]
 
@@ -179,7 +177,7 @@ def load() -> Any:
 
 @pytest.fixture(scope="session")
 def examples() -> dict[str, dict[str, Any]]:
-    """The four reference Tenants, keyed by file name (copies in tests/fixtures/examples)."""
+    """The four reference Tenants, keyed by file name (copies in examples)."""
     return {filename: load_example(filename) for filename in EXAMPLE_FILES}
 
 

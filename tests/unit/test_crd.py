@@ -39,11 +39,7 @@ EXAMPLE_FILES = (
 )
 #: The reference examples (copies kept in the repository); RUSTFS_EXAMPLES_DIR may point elsewhere,
 #: e.g. at the originals, to check a new version of them before copying it in.
-EXAMPLE_DIRS = tuple(
-    Path(p)
-    for p in (os.environ.get("RUSTFS_EXAMPLES_DIR", ""), REPO / "tests" / "fixtures" / "examples")
-    if str(p)
-)
+EXAMPLE_DIRS = tuple(Path(p) for p in (os.environ.get("RUSTFS_EXAMPLES_DIR", ""), REPO / "examples") if str(p))
 
 INT_OR_STRING = "int-or-string"
 
@@ -102,9 +98,7 @@ def structural_problems(schema: Schema) -> list[str]:
         if node.get("x-kubernetes-list-type") == "map":
             items = node.get("items", {})
             for key in node.get("x-kubernetes-list-map-keys", []):
-                if key not in items.get("required", []) and "default" not in items.get("properties", {}).get(
-                    key, {}
-                ):
+                if key not in items.get("required", []) and "default" not in items.get("properties", {}).get(key, {}):
                     problems.append(f"{where}: list-map key {key} neither required nor defaulted")
     return problems
 
@@ -187,9 +181,7 @@ def list_map_duplicates(schema: Schema, value: Any, path: str = "") -> list[str]
     if isinstance(value, dict):
         for key, sub in value.items():
             child = schema.get("properties", {}).get(key) or (
-                schema.get("additionalProperties")
-                if isinstance(schema.get("additionalProperties"), dict)
-                else None
+                schema.get("additionalProperties") if isinstance(schema.get("additionalProperties"), dict) else None
             )
             if child is not None:
                 found += list_map_duplicates(child, sub, f"{path}.{key}")
@@ -216,16 +208,13 @@ def find_example(name: str) -> Path:
         if (directory / name).is_file():
             return directory / name
     pytest.fail(
-        f"example {name} not found in {[str(d) for d in EXAMPLE_DIRS]}; the reference examples belong "
-        "in tests/fixtures/examples/"
+        f"example {name} not found in {[str(d) for d in EXAMPLE_DIRS]}; the reference examples belong in examples/"
     )
 
 
 def example_tenants(name: str) -> list[Schema]:
     with find_example(name).open(encoding="utf-8") as handle:
-        return [
-            doc for doc in yaml.safe_load_all(handle) if isinstance(doc, dict) and doc.get("kind") == "Tenant"
-        ]
+        return [doc for doc in yaml.safe_load_all(handle) if isinstance(doc, dict) and doc.get("kind") == "Tenant"]
 
 
 # --------------------------------------------------------------------------- fixtures and data
@@ -370,9 +359,7 @@ FULL_TENANT: Schema = {
             },
             {"name": "bob", "policies": ["readonly", "writeonly"]},
         ],
-        "buckets": [
-            {"name": "data.bucket-1", "region": "us-east-1", "objectLock": True, "deletionPolicy": "Retain"}
-        ],
+        "buckets": [{"name": "data.bucket-1", "region": "us-east-1", "objectLock": True, "deletionPolicy": "Retain"}],
         "poolLifecycle": {
             "pvcRetentionPolicy": "Retain",
             "decommissionRequests": [
@@ -423,11 +410,7 @@ FULL_TENANT: Schema = {
                     "nodeAffinity": {
                         "requiredDuringSchedulingIgnoredDuringExecution": {
                             "nodeSelectorTerms": [
-                                {
-                                    "matchExpressions": [
-                                        {"key": "zone", "operator": "In", "values": ["a", "b"]}
-                                    ]
-                                }
+                                {"matchExpressions": [{"key": "zone", "operator": "In", "values": ["a", "b"]}]}
                             ]
                         }
                     },
@@ -827,9 +810,7 @@ def test_structural_int_or_string_form(schema: Schema) -> None:
 def test_structural_spec_is_fully_typed(schema: Schema) -> None:
     """The spec never preserves unknown fields: a typo must be pruned/refused, not stored."""
     preserving = [
-        path
-        for path, node in walk(schema["properties"]["spec"])
-        if node.get("x-kubernetes-preserve-unknown-fields")
+        path for path, node in walk(schema["properties"]["spec"]) if node.get("x-kubernetes-preserve-unknown-fields")
     ]
     assert preserving == []
 
@@ -1033,9 +1014,7 @@ def test_status_schema(schema: Schema) -> None:
 # --------------------------------------------------------------------------- CEL rules (§4, §9.3, §9.4)
 
 
-@pytest.mark.parametrize(
-    ("path", "rule", "message"), CEL_RULES, ids=[f"{p}:{r[:30]}" for p, r, _ in CEL_RULES]
-)
+@pytest.mark.parametrize(("path", "rule", "message"), CEL_RULES, ids=[f"{p}:{r[:30]}" for p, r, _ in CEL_RULES])
 def test_cel_rule_present(schema: Schema, path: str, rule: str, message: str | None) -> None:
     rules = {r["rule"]: r["message"] for r in schema_at(schema, path).get("x-kubernetes-validations", [])}
     assert rule in rules, f"missing at {path}: {rule}"
@@ -1047,9 +1026,7 @@ def test_cel_rule_present(schema: Schema, path: str, rule: str, message: str | N
 
 def test_no_unexpected_cel_rules(schema: Schema) -> None:
     found = sorted(
-        (path.lstrip("."), r["rule"])
-        for path, node in walk(schema)
-        for r in node.get("x-kubernetes-validations", [])
+        (path.lstrip("."), r["rule"]) for path, node in walk(schema) for r in node.get("x-kubernetes-validations", [])
     )
     assert found == sorted((p, r) for p, r, _ in CEL_RULES)
 
@@ -1101,9 +1078,7 @@ def test_pruning_walker_catches_made_up_fields(schema: Schema) -> None:
     ]
 
 
-def test_full_tenant_validates_and_loses_nothing(
-    schema: Schema, validator: jsonschema.protocols.Validator
-) -> None:
+def test_full_tenant_validates_and_loses_nothing(schema: Schema, validator: jsonschema.protocols.Validator) -> None:
     assert errors(validator, FULL_TENANT) == []
     assert unknown_fields(schema, FULL_TENANT) == []
 
@@ -1249,11 +1224,7 @@ BAD_VALUES: list[tuple[str, Any, str]] = [
     ),
     (
         "spec.poolLifecycle",
-        {
-            "decommissionRequests": [
-                {"poolName": "p", "requestId": "r", "action": "Start", "reason": "x" * 1025}
-            ]
-        },
+        {"decommissionRequests": [{"poolName": "p", "requestId": "r", "action": "Start", "reason": "x" * 1025}]},
         "is too long",
     ),
     ("spec.podDeletionPolicyWhenNodeIsDown", "Force", "is not one of"),
@@ -1263,9 +1234,7 @@ BAD_VALUES: list[tuple[str, Any, str]] = [
 @pytest.mark.parametrize(
     ("path", "value", "expected"), BAD_VALUES, ids=[f"{p}={str(v)[:24]}" for p, v, _ in BAD_VALUES]
 )
-def test_bad_value_rejected(
-    validator: jsonschema.protocols.Validator, path: str, value: Any, expected: str
-) -> None:
+def test_bad_value_rejected(validator: jsonschema.protocols.Validator, path: str, value: Any, expected: str) -> None:
     tenant = _set(base_tenant(), path, value)
     found = errors(validator, tenant)
     assert any(expected in e for e in found), found
@@ -1292,9 +1261,7 @@ def test_duplicate_pool_names_are_caught(schema: Schema) -> None:
 
 
 def run_generator(*args: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, str(GENERATOR), *args], capture_output=True, text=True, check=False
-    )
+    result = subprocess.run([sys.executable, str(GENERATOR), *args], capture_output=True, text=True, check=False)
     if result.returncode == 2 and "OpenAPI spec not found" in result.stderr:
         # Only the Go module cache can be missing (a machine that never built the control plane);
         # the message names the command that fixes it. Anything else is a real failure.
@@ -1312,9 +1279,7 @@ def test_generator_check_passes() -> None:
 
 def test_generator_check_detects_a_stale_file(tmp_path: Path) -> None:
     stale = tmp_path / "crd.yaml"
-    stale.write_text(
-        CRD_PATH.read_text(encoding="utf-8").replace("servers is immutable", "servers is mutable")
-    )
+    stale.write_text(CRD_PATH.read_text(encoding="utf-8").replace("servers is immutable", "servers is mutable"))
     result = run_generator("--check", "--output", str(stale))
     assert result.returncode == 1
     assert "is stale" in result.stderr

@@ -70,7 +70,7 @@ def test_example_from_a_cluster_gets_one_owner_reference_per_object(eng, example
 def test_fixture_copy_matches_the_shared_reference(paths, load, filename):
     original = paths["shared"] / filename
     if not original.is_file():
-        pytest.skip(f"{original} is not present; the copy in tests/fixtures/examples is used")
+        pytest.skip(f"{original} is not present; the copy in examples is used")
     assert (paths["examples"] / filename).read_bytes() == original.read_bytes()
     assert load.example(filename, paths["shared"]) == load.example(filename)
 

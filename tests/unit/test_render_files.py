@@ -30,7 +30,7 @@ SIMPLE_LAYOUT = [
 ]
 OPTIONS = RenderOptions(owner_references=False)
 # What render mode wrote for each example before include_tenant existed, byte for byte (the files of
-# `ansible-playbook rustfs.operator.render -e tenant_file=tests/fixtures/examples/X -e output_dir=...`
+# `ansible-playbook rustfs.operator.render -e tenant_file=examples/X -e output_dir=...`
 # at commit ba67128). A change of the engine's output updates them with that command, in the same commit
 # as tests/fixtures/expected.
 RENDERED = Path(__file__).resolve().parents[1] / "fixtures" / "rendered"
