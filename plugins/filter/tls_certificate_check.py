@@ -12,7 +12,7 @@ author: rustfs.operator contributors (@rustfs)
 description:
   - Validates a certificate (for example a user-supplied Secret's C(tls.crt), C(tls.key) and C(ca.crt)) and
     reports every problem, in this order - unreadable (C(CertificateInvalid); nothing else is checked), the
-    key does not belong to it (C(CertificateKeyMismatch)), a key RustFS refuses (C(CertificateWeakKey) for RSA
+    key does not belong to it (C(CertificateKeyPairMismatch)), a key RustFS refuses (C(CertificateWeakKey) for RSA
     under 2048 bits, C(CertificateUnsupportedKey) for other curves than P-256/P-384, RSA over 8192 bits, DSA,
     Ed448), an MD5 or SHA-1 signature (C(CertificateWeakSignature)), not valid at O(now)
     (C(CertificateNotYetValid), C(CertificateExpired)), names not covered (C(CertificateSanMismatch)), not

@@ -12,7 +12,7 @@ author: rustfs.operator contributors (@rustfs)
 description:
   - Compares the public key of the first certificate of the input with the public key of O(private_key).
   - Returns a verdict and does not fail for bad data - an unreadable certificate or key gives
-    C(CertificateInvalid), a different key C(CertificateKeyMismatch). The message names both key types and
+    C(CertificateInvalid), a different key C(CertificateKeyPairMismatch). The message names both key types and
     public-key fingerprints, never key material.
 options:
   _input:
@@ -49,7 +49,7 @@ _value:
       description: Whether the key belongs to the certificate.
       type: bool
     reason:
-      description: Empty when RV(_value.ok), otherwise C(CertificateKeyMismatch) or C(CertificateInvalid).
+      description: Empty when RV(_value.ok), otherwise C(CertificateKeyPairMismatch) or C(CertificateInvalid).
       type: str
     message:
       description: What was found, in a sentence.

@@ -15,7 +15,7 @@ description:
     (C(CertificateRenewalDue); two thirds by default), no longer covers O(names) - for example after a pool was
     added (C(CertificateSanMismatch)), not signed by O(ca_bundle) - after a CA rotation
     (C(CertificateNotSignedByCa), C(CaBundleInvalid)), or does not belong to O(private_key)
-    (C(CertificateKeyMismatch)).
+    (C(CertificateKeyPairMismatch)).
   - The lifetime runs from the certificate's C(notBefore) to its C(notAfter).
   - Never fails for bad certificate data.
 options:

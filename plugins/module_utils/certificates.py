@@ -66,7 +66,7 @@ CERTIFICATE_EXPIRED = "CertificateExpired"
 CERTIFICATE_NOT_YET_VALID = "CertificateNotYetValid"
 CERTIFICATE_SAN_MISMATCH = "CertificateSanMismatch"
 CA_BUNDLE_INVALID = "CaBundleInvalid"
-CERTIFICATE_KEY_MISMATCH = "CertificateKeyMismatch"
+CERTIFICATE_KEY_PAIR_MISMATCH = "CertificateKeyPairMismatch"
 CERTIFICATE_WEAK_KEY = "CertificateWeakKey"
 CERTIFICATE_UNSUPPORTED_KEY = "CertificateUnsupportedKey"
 CERTIFICATE_WEAK_SIGNATURE = "CertificateWeakSignature"
@@ -750,7 +750,9 @@ def _usable_ca(
     ca = load_certificate(ca_certificate_pem, "the CA certificate")
     ca_key = load_private_key(ca_private_key_pem, "the CA private key")
     if _public_der(ca.public_key()) != _public_der(ca_key.public_key()):
-        raise CertificateError(CERTIFICATE_KEY_MISMATCH, "the CA private key does not belong to the CA certificate")
+        raise CertificateError(
+            CERTIFICATE_KEY_PAIR_MISMATCH, "the CA private key does not belong to the CA certificate"
+        )
     usage = _key_usage_of(ca)
     if not _is_ca(ca) or (usage is not None and not usage.key_cert_sign):
         raise CertificateError(
@@ -950,7 +952,7 @@ def _key_match_problem(certificate: x509.Certificate, private_key_pem: str | byt
     if _public_der(key.public_key()) == _public_der(certificate.public_key()):
         return None
     return finding(
-        CERTIFICATE_KEY_MISMATCH,
+        CERTIFICATE_KEY_PAIR_MISMATCH,
         f"the private key ({_key_phrase(key.public_key())}, public key sha256 "
         f"{public_key_fingerprint(key.public_key())[:23]}...) does not belong to the certificate "
         f"({_key_phrase(certificate.public_key())}, public key sha256 "

@@ -62,17 +62,24 @@ ACTION_START = "Start"
 ACTION_CANCEL = "Cancel"
 
 REASON_DECOMMISSIONING = "PoolDecommissioning"
-REASON_DECOMMISSIONED = "PoolDecommissioned"
 REASON_FAILED = "PoolDecommissionFailed"
 REASON_CANCELED = "PoolDecommissionCanceled"
-# The condition the reference operator reports lifecycle reasons on.
-CONDITION = "PoolsReady"
+# The conditions the RustFS operator reports lifecycle reasons on (its finalize_tenant_status): a
+# decommission that stopped (failed, canceled) on PoolsReady; one in progress (a pool draining, or a
+# drained pool's StatefulSet being deleted) on WorkloadsReady, while PoolsReady stays True.
+BLOCKED_CONDITION = "PoolsReady"
+PROGRESS_CONDITION = "WorkloadsReady"
 
 # What the user can do about a decommission that stopped (the tenant is blocked until then).
 FAILED_HINT = "; cancel it (action: Cancel) or start again with a new requestId"
 CANCELED_HINT = "; remove the request to use the pool again, or start again with a new requestId"
 
 REQUESTS_FIELD = "spec.poolLifecycle.decommissionRequests"
+
+# What the change of a deleted StatefulSet says of its pool (events.py names its event after it):
+# a decommissioned pool still in spec.pools, or one the spec no longer lists.
+CLEANUP_IN_SPEC = "decommissioned"
+CLEANUP_REMOVED = "removed-from-spec"
 
 ActionKind = Literal["StartDecommission", "CancelDecommission", "DeleteStatefulSet"]
 
@@ -117,6 +124,9 @@ class Action:
     # StatefulSet deletion only: the pods go with it; the claims stay (no retention policy is set,
     # so the StatefulSet controller's default `whenDeleted: Retain` keeps every PVC).
     propagation_policy: str = "Foreground"
+    # StatefulSet deletion only: the pool already left spec.pools (event PoolRemoved, else
+    # PoolDecommissionCleanupStarted, as the RustFS operator names them).
+    removed_from_spec: bool = False
 
 
 @dataclass(frozen=True)
@@ -135,11 +145,15 @@ class PoolLifecycle:
 
 @dataclass(frozen=True)
 class Signal:
-    """What the lifecycle adds to the Tenant's conditions (on CONDITION)."""
+    """What the lifecycle adds to the Tenant's conditions (on `condition`)."""
 
     reason: str
     message: str
     blocked: bool
+
+    @property
+    def condition(self) -> str:
+        return BLOCKED_CONDITION if self.blocked else PROGRESS_CONDITION
 
 
 @dataclass
@@ -173,7 +187,8 @@ def lifecycle_signal(pools: Sequence[Mapping[str, Any]]) -> Signal | None:
 
     Read from the status items rather than from a plan, so that whoever recomputes the status between
     passes (the operator, on StatefulSet events) reports the same. Failed beats canceled beats
-    decommissioning beats a drained pool whose StatefulSet is being deleted.
+    decommissioning beats a drained pool whose StatefulSet is being deleted, which is reported as
+    PoolDecommissioning too (the RustFS operator's "cleanup is in progress").
     """
     items = {str(as_dict(p).get("name")): as_dict(p) for p in pools}
     lifecycles = {
@@ -198,7 +213,7 @@ def lifecycle_signal(pools: Sequence[Mapping[str, Any]]) -> Signal | None:
     )
     if deleting:
         return Signal(
-            REASON_DECOMMISSIONED,
+            REASON_DECOMMISSIONING,
             f"pool {', '.join(deleting)} is decommissioned; deleting its StatefulSet (PVCs are kept)",
             False,
         )
@@ -336,7 +351,10 @@ class _Context:
 
     def action(self, kind: ActionKind, pool: str) -> None:
         argument = pool_argument(self.tenant, pool, self.cluster_domain) if kind != "DeleteStatefulSet" else ""
-        self.plan.actions.append(Action(kind, pool, argument, statefulset_name(self.tenant.name, pool)))
+        removed = pool not in {p.name for p in self.tenant.pools}
+        self.plan.actions.append(
+            Action(kind, pool, argument, statefulset_name(self.tenant.name, pool), removed_from_spec=removed)
+        )
 
 
 def _previous_by_pool(previous_pools: Sequence[Mapping[str, Any]]) -> dict[str, JSON]:

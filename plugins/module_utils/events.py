@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict
 
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
+from ansible_collections.rustfs.operator.plugins.module_utils.decommission import CLEANUP_REMOVED
 from ansible_collections.rustfs.operator.plugins.module_utils.model import JSON, as_dict, as_list
 
 
@@ -22,8 +23,9 @@ class EventSpec(TypedDict):
     message: str
 
 
-# Outcomes that need someone to look (the others are steps of a normal reconcile).
-WARNING_OUTCOMES = frozenset({"PoolDegraded", "RolloutStalled", "PoolDecommissionFailed"})
+# Outcomes that need someone to look (the others are steps of a normal reconcile); a canceled
+# decommission too, as the RustFS operator reports it (the tenant waits for the user).
+WARNING_OUTCOMES = frozenset({"PoolDegraded", "RolloutStalled", "PoolDecommissionFailed", "PoolDecommissionCanceled"})
 # What a pool lifecycle step (pool_lifecycle.carry_out()) is reported as.
 _LIFECYCLE_EVENTS = {
     "decommission-started": (
@@ -49,11 +51,17 @@ def planned_events(
         if item.get("kind") != "StatefulSet":
             continue
         if item.get("action") == "deleted":
+            # The StatefulSet of a decommissioned pool (pool_lifecycle.carry_out()), named as the RustFS
+            # operator names it: whether the pool is still in spec.pools or already left it.
+            pool = item.get("pool") or item["name"]
+            removed = item.get("cleanup") == CLEANUP_REMOVED
             events.append(
                 {
                     "type": "Normal",
-                    "reason": "StatefulSetDeleted",
-                    "message": f"deleted StatefulSet {item['name']} of a decommissioned pool; its PVCs are kept",
+                    "reason": "PoolRemoved" if removed else "PoolDecommissionCleanupStarted",
+                    "message": f"deleting StatefulSet {item['name']} of decommissioned pool {pool}"
+                    + (", which was removed from spec.pools" if removed else "")
+                    + "; its PVCs are kept",
                 }
             )
         elif item.get("action") == "created":
@@ -79,9 +87,15 @@ def planned_events(
             return events
         # Warning even while cert-manager is still issuing (CertManagerCertificateNotReady), as the
         # RustFS operator reports it: alerts on Warning events work the same with either operator.
+        # Each refusal is an event named after its reason, as the RustFS operator records one for
+        # every condition reason it sets; a refusal with an event of its own (`event`: a refused
+        # StatefulSet update is also StatefulSetUpdateBlocked there) gets that one too.
         for problem in problems:
-            reason = str(problem.get("event") or problem["reason"])
-            events.append({"type": "Warning", "reason": reason, "message": f"{problem['field']}: {problem['message']}"})
+            message = f"{problem['field']}: {problem['message']}"
+            reasons = [str(problem["reason"])]
+            if problem.get("event") and str(problem["event"]) not in reasons:
+                reasons.append(str(problem["event"]))
+            events += [{"type": "Warning", "reason": reason, "message": message} for reason in reasons]
         return events
     for condition in as_list(status.get("conditions")):
         before = old.get(condition["type"], {})

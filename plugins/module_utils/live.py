@@ -14,7 +14,9 @@ from typing import Any
 
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
 from ansible_collections.rustfs.operator.plugins.module_utils.credentials import (
+    KmsSecretRef,
     check_credentials_secret,
+    check_kms_secret,
     check_rpc_secret,
 )
 from ansible_collections.rustfs.operator.plugins.module_utils.kube import (
@@ -48,7 +50,10 @@ def read_state(
     namespace: str,
     credentials_secret: str | None = None,
     rpc_secret: Mapping[str, str] | None = None,
+    kms_secret: KmsSecretRef | None = None,
 ) -> dict[str, Any]:
+    """The tenant's live state and the verdicts on the Secrets it references (KMS_SECRET:
+    credentials.kms_secret_ref() of its spec)."""
     statefulsets = list_labelled(client, "StatefulSet", "apps/v1", namespace, name)
     claims = list_labelled(client, "PersistentVolumeClaim", "v1", namespace, name)
     problems: list[dict[str, Any]] = []
@@ -58,6 +63,9 @@ def read_state(
     if rpc_secret:
         secret = get_or_none(client, "Secret", "v1", rpc_secret["name"], namespace)
         problems += [dict(p) for p in check_rpc_secret(rpc_secret["name"], rpc_secret["key"], secret)]
+    if kms_secret is not None:
+        secret = get_or_none(client, "Secret", "v1", kms_secret.name, namespace)
+        problems += [dict(p) for p in check_kms_secret(kms_secret, secret)]
     tenant, crd_installed = read_tenant(client, name, namespace)
     return {
         "crd_installed": crd_installed,

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.rustfs.operator.plugins.module_utils.decommission import (
+    CLEANUP_IN_SPEC,
+    CLEANUP_REMOVED,
     Action,
     DecommissionPlan,
     PoolProgress,
@@ -204,9 +206,18 @@ def carry_out(client: Any, lifecycle: LifecyclePass, namespace: str, check_mode:
     for action in lifecycle.plan.actions:
         if not check_mode and not _perform(client, resource, lifecycle, action, namespace):
             continue
-        name = action.statefulset if action.kind == "DeleteStatefulSet" else action.pool
-        kind = "StatefulSet" if action.kind == "DeleteStatefulSet" else "Pool"
-        changes.append({"kind": kind, "name": name, "action": ACTION_VERBS[action.kind]})
+        if action.kind == "DeleteStatefulSet":
+            changes.append(
+                {
+                    "kind": "StatefulSet",
+                    "name": action.statefulset,
+                    "action": ACTION_VERBS[action.kind],
+                    "pool": action.pool,
+                    "cleanup": CLEANUP_REMOVED if action.removed_from_spec else CLEANUP_IN_SPEC,
+                }
+            )
+        else:
+            changes.append({"kind": "Pool", "name": action.pool, "action": ACTION_VERBS[action.kind]})
     return changes
 
 

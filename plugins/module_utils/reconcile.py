@@ -24,6 +24,7 @@ from typing import Any
 
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
 from ansible_collections.rustfs.operator.plugins.module_utils.checks import ClusterFacts
+from ansible_collections.rustfs.operator.plugins.module_utils.credentials import kms_secret_ref
 from ansible_collections.rustfs.operator.plugins.module_utils.decommission import active_document, decommissioned_pools
 from ansible_collections.rustfs.operator.plugins.module_utils.disruption import PDB_KIND
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import ModuleFailure
@@ -81,7 +82,14 @@ def plan_phase(client: Any, request: Request, facts: ClusterFacts | None = None)
     spec = document.get("spec") or {}
     outcome = Outcome(tenant=f"{namespace}/{name}")
 
-    live = read_state(client, name, namespace, (spec.get("credsSecret") or {}).get("name"), spec.get("rpcSecret"))
+    live = read_state(
+        client,
+        name,
+        namespace,
+        (spec.get("credsSecret") or {}).get("name"),
+        spec.get("rpcSecret"),
+        kms_secret_ref(spec),
+    )
     outcome.kept_claims = live["claims"]
     problems: list[dict[str, Any]] = list(live["problems"])
     tenant = live["tenant"]
@@ -194,6 +202,7 @@ def shared_phase(client: Any, progress: Progress, show_diff: bool, tls: Mapping[
             record_applied(outcome, result, show_diff)
     except ObjectRejected as rejected:
         # The spec makes an object the API server refuses: retrying cannot help, the spec must change.
+        # (A Certificate is the tls role's to apply; here only when the role did not run.)
         outcome.problems = [rejected.problem]
 
 
@@ -296,7 +305,9 @@ def pool_phase(client: Any, progress: Progress, pool: str, show_diff: bool) -> N
             # With wait, a held pool's turn comes once the pools before it completed.
             progress.rollout = _plan_rollout(progress)
         live = by_name(progress.statefulsets)
-        result = apply_checked(client, progress.rollout["statefulsets"][name], live.get(name), dry_run)
+        result = apply_checked(
+            client, progress.rollout["statefulsets"][name], live.get(name), dry_run, _pool_field(progress, pool)
+        )
         outcome.writes += result.sent
         record_applied(outcome, result, show_diff)
         live[name] = without_bookkeeping(result.after)
@@ -312,7 +323,14 @@ def pool_phase(client: Any, progress: Progress, pool: str, show_diff: bool) -> N
                 progress.rollout = _plan_rollout(progress)
                 outcome.rolling, outcome.held = progress.rollout["rolling"], list(progress.rollout["held"])
     except ObjectRejected as rejected:
+        # StatefulSetApplyFailed for the StatefulSet: nothing more is applied, as for any refusal.
         outcome.problems = [rejected.problem]
+
+
+def _pool_field(progress: Progress, pool: str) -> str:
+    """`spec.pools[<index>]` of POOL in the Tenant as given."""
+    names = [str((p or {}).get("name")) for p in (progress.document.get("spec") or {}).get("pools") or []]
+    return f"spec.pools[{names.index(pool)}]" if pool in names else "spec.pools"
 
 
 def status_phase(client: Any, progress: Progress) -> None:

@@ -107,32 +107,48 @@ def wait_for_pools(
 
 
 REASON_OBJECT_REJECTED = "ObjectRejected"
+# The refusals the RustFS operator names (its StatusError::statefulset_apply_failed and the error arm of
+# apply_cert_manager_certificate in reconcile_cert_manager_tls), and the condition each goes on; any
+# other object refused is ours to name (ObjectRejected, SpecValid).
+REJECTED_BY_KIND = {
+    "StatefulSet": ("StatefulSetApplyFailed", "WorkloadsReady", "spec.pools"),
+    "Certificate": ("CertManagerCertificateApplyFailed", "TlsReady", "spec.tls"),
+}
 
 
 class ObjectRejected(Exception):
-    """The API server refused an object as invalid (HTTP 400 or 422): a problem of the spec, not a failure."""
+    """The API server refused an object as invalid (HTTP 400 or 422): a problem of the spec, not a failure.
 
-    def __init__(self, obj: Mapping[str, Any], error: Exception) -> None:
+    FIELD, when the caller knows it (the pool of a StatefulSet), replaces the kind's default field.
+    """
+
+    def __init__(self, obj: Mapping[str, Any], error: Exception, field: str | None = None) -> None:
         body = getattr(error, "body", None)
         try:
             message = str(json.loads(body).get("message") or body) if body else str(error)
         except (TypeError, ValueError, AttributeError):
             message = str(body)
         kind, name = obj.get("kind"), (obj.get("metadata") or {}).get("name")
+        reason, condition, default_field = REJECTED_BY_KIND.get(
+            str(kind), (REASON_OBJECT_REJECTED, "SpecValid", "spec")
+        )
         super().__init__(message)
         self.problem = {
-            "field": "spec",
+            "field": field or default_field,
             "message": f"the API server refused {kind} {name}, which this spec makes: {message[:600]}",
-            "reason": REASON_OBJECT_REJECTED,
+            "reason": reason,
+            "condition": condition,
         }
 
 
-def apply_checked(client: Any, obj: Mapping[str, Any], live: Mapping[str, Any] | None, dry_run: bool) -> Applied:
+def apply_checked(
+    client: Any, obj: Mapping[str, Any], live: Mapping[str, Any] | None, dry_run: bool, field: str | None = None
+) -> Applied:
     try:
         return apply_object(client, obj, live, dry_run)
     except Exception as error:
         if getattr(error, "status", None) in (400, 422):
-            raise ObjectRejected(obj, error) from error
+            raise ObjectRejected(obj, error, field) from error
         raise
 
 

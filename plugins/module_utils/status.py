@@ -57,6 +57,8 @@ OWNING_CONDITION = {
     "KmsSecretNotFound": "KmsReady",
     "KmsSecretMissingKey": "KmsReady",
     "StatefulSetUpdateValidationFailed": "WorkloadsReady",
+    # The API server refused a rendered StatefulSet (reconcile_steps.ObjectRejected), as the RustFS operator reports it.
+    "StatefulSetApplyFailed": "WorkloadsReady",
     # The image cannot run under the pods' seccomp profile: the workloads' condition, as in the RustFS operator.
     "WorkloadSecurityIncompatible": "WorkloadsReady",
     # A larger storage request on a StorageClass without allowVolumeExpansion (safety.py).
@@ -86,7 +88,7 @@ TLS_REASONS = (
     "CertManagerCertificateApplyFailed",
     "CertificateExpired",
     "CertificateNotYetValid",
-    "CertificateKeyMismatch",
+    "CertificateKeyPairMismatch",
     "CertificateWeakKey",
     "CertificateUnsupportedKey",
     "CertificateWeakSignature",
@@ -97,6 +99,9 @@ OWNING_CONDITION.update(dict.fromkeys(TLS_REASONS, "TlsReady"))
 # Reasons that mean "not yet" (cert-manager is still issuing), not "fix your spec": the tenant keeps
 # reconciling (Reconciling True) instead of being blocked.
 TRANSIENT_REASONS = frozenset({"CertificateSecretPending", "CertManagerCertificateNotReady"})
+# Reasons that stop the run like a refusal (nothing more is applied) but that the RustFS operator reports
+# as a degradation, not a user-fixable block: Degraded True and currentState Degraded, not Blocked.
+DEGRADED_REASONS = frozenset({"StatefulSetApplyFailed"})
 
 # A pool whose rollout makes no progress for this long makes the tenant Degraded (RolloutStalled).
 ANNOTATION_ROLLOUT_DEADLINE = "operator.rustfs.com/rollout-deadline-seconds"
@@ -303,7 +308,11 @@ def _conditions(
     """`lost` names pools that were fully ready and lost pods since: degraded, not starting up.
 
     `stalled` describes the rollouts past their deadline (stalled_rollouts()); `lifecycle` what the
-    pools' decommission lifecycle says (decommission.lifecycle_signal()), reported on PoolsReady.
+    pools' decommission lifecycle says (decommission.lifecycle_signal()), reported on its condition
+    (PoolsReady for a decommission that stopped, WorkloadsReady for one in progress).
+
+    Returns the conditions and whether the tenant is blocked (user-fixable problems, a stopped
+    decommission); DEGRADED_REASONS stop the run too but make it Degraded, not Blocked.
     """
     applicable = [
         kind
@@ -366,10 +375,12 @@ def _conditions(
         result["Degraded"] = _condition("Degraded", "False", SUCCESS, "")
         result["WorkloadsReady"] = _condition("WorkloadsReady", "False", "PodsNotReady", message)
     elif lifecycle is not None:
-        # Draining, or a drained pool being cleaned up: progress, polled by the caller (spec 10: reconciling).
+        # Draining, or a drained pool being cleaned up: progress, polled by the caller (spec 10: reconciling),
+        # on WorkloadsReady as the RustFS operator reports it; PoolsReady stays True.
         result["Ready"] = _condition("Ready", "False", lifecycle.reason, lifecycle.message)
         result["Reconciling"] = _condition("Reconciling", "True", lifecycle.reason, lifecycle.message)
         result["Degraded"] = _condition("Degraded", "False", SUCCESS, "")
+        result[lifecycle.condition] = _condition(lifecycle.condition, "False", lifecycle.reason, lifecycle.message)
     else:
         result["Ready"] = _condition("Ready", "True", SUCCESS, f"{ready}/{total} pods ready")
         result["Reconciling"] = _condition("Reconciling", "False", SUCCESS, "")
@@ -383,8 +394,9 @@ def _conditions(
         result["ProvisioningReady"] = _condition(
             "ProvisioningReady", "Unknown", REASON_PROVISIONING_NOT_IMPLEMENTED, message
         )
-    if lifecycle is not None and not problems and "PoolsReady" not in result:
-        result["PoolsReady"] = _condition("PoolsReady", "False", lifecycle.reason, lifecycle.message)
+    if lifecycle is not None and lifecycle.blocked and not problems and lifecycle.condition not in result:
+        # A decommission that failed or was canceled (PoolsReady), whatever else the outcome says.
+        result[lifecycle.condition] = _condition(lifecycle.condition, "False", lifecycle.reason, lifecycle.message)
     for kind in applicable:
         if kind in result:
             continue
@@ -399,7 +411,8 @@ def _conditions(
             # The RustFS operator's reasons for these two (issue 14: tools written for it must work here).
             reason = {"TlsReady": "TlsConfigured", "ProvisioningReady": "ProvisioningConfigured"}.get(kind, SUCCESS)
             result[kind] = _condition(kind, "True", reason, "")
-    return [result[kind] for kind in applicable], bool(fixable) or bool(lifecycle and lifecycle.blocked)
+    blocking = [p for p in fixable if p["reason"] not in DEGRADED_REASONS]
+    return [result[kind] for kind in applicable], bool(blocking) or bool(lifecycle and lifecycle.blocked)
 
 
 def certificates_status(

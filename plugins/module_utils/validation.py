@@ -163,9 +163,14 @@ def validate_encryption(tenant: Tenant) -> list[FieldError]:
     if backend == "vault":
         if not str(as_dict(encryption.get("vault")).get("endpoint") or "").strip():
             errors.append(field_error("spec.encryption.vault.endpoint", "must not be empty", "KmsConfigInvalid"))
-        if not as_dict(encryption.get("kmsSecret")).get("name"):
+        if not str(as_dict(encryption.get("kmsSecret")).get("name") or "").strip():
+            # The RustFS operator's reason for it: a reference to fix, not a Secret to create.
             errors.append(
-                field_error("spec.encryption.kmsSecret.name", "is required for the vault backend", "KmsSecretNotFound")
+                field_error(
+                    "spec.encryption.kmsSecret.name",
+                    "is required for the vault backend: name a Secret with the key vault-token",
+                    "KmsConfigInvalid",
+                )
             )
         return errors
     local = as_dict(encryption.get("local"))

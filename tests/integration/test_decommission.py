@@ -118,8 +118,11 @@ def test_a_drained_pool_is_deleted_keeping_its_claims_and_may_then_leave_the_spe
         item = pool_item(api, namespace, "a")
         assert item["lifecycleState"] == "Decommissioning"
         assert item["decommission"]["requestId"] == "retire-1" and item["decommission"]["startRequestedAt"]
+        # On WorkloadsReady, as the RustFS operator reports a decommission in progress; PoolsReady stays True.
+        workloads = condition(api, namespace, "WorkloadsReady")
+        assert (workloads["status"], workloads["reason"]) == ("False", "PoolDecommissioning")
         pools_ready = condition(api, namespace, "PoolsReady")
-        assert (pools_ready["status"], pools_ready["reason"]) == ("False", "PoolDecommissioning")
+        assert (pools_ready["status"], pools_ready["reason"]) == ("True", "ReconcileSucceeded")
         assert stored(api, namespace)["status"]["currentState"] == "Reconciling"
 
         # 2. While RustFS moves data, the pool keeps running and the progress is reported.
@@ -136,6 +139,11 @@ def test_a_drained_pool_is_deleted_keeping_its_claims_and_may_then_leave_the_spe
     item = pool_item(api, namespace, "a")
     assert item["lifecycleState"] == "Decommissioned"
     assert item["decommission"]["phase"] == "Complete"
+    # The deletion of its StatefulSet is announced as the RustFS operator announces it.
+    assert item["decommission"]["cleanup"]["state"] == "StatefulSetDeleting"
+    events = client.CoreV1Api(api).list_namespaced_event(namespace).items
+    assert {"PoolDecommissionStarted", "PoolDecommissionCleanupStarted"} <= {e.reason for e in events}
+    assert "StatefulSetDeleted" not in {e.reason for e in events}
     kube.wait_for(lambda: "drain-a" not in statefulsets(api, namespace), timeout=60, what="drain-a deleted")
     assert "drain-a-" not in volumes_env(statefulsets(api, namespace)["drain-b"])
     assert claims(api, namespace) == claims_before

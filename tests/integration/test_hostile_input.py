@@ -293,9 +293,13 @@ def test_the_operator_logs_no_traceback_for_hostile_input(
         for name, (result, conditions) in runs.items()
         if result == "Blocked"
     }
-    # The API server's own refusals are named as such.
-    assert reasons["storage-odd"] == "ObjectRejected"
-    assert reasons["lifecycle-odd"] == "ObjectRejected"
+    # The API server's own refusals of a StatefulSet are named as the RustFS operator names them, on
+    # WorkloadsReady; the tenant is Degraded, as there, and nothing more is applied (lastRun Blocked).
+    for name in ("storage-odd", "lifecycle-odd"):
+        assert reasons[name] == "StatefulSetApplyFailed", (name, runs[name])
+        workloads = next(c for c in runs[name][1] if c["type"] == "WorkloadsReady")
+        assert (workloads["status"], workloads["reason"]) == ("False", "StatefulSetApplyFailed"), workloads
+        assert read_tenant(api, namespace, name)["status"]["currentState"] == "Degraded"
     assert runs["unicode"][0] == "Succeeded", runs["unicode"]
     # Beyond the BMP, NEL and NUL: the apply body (YAML to the API server) keeps every character.
     env = {

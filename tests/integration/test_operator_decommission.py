@@ -143,4 +143,4 @@ def test_the_operator_follows_a_drain_to_its_end_and_the_pool_leaves(
     assert statefulsets(api, namespace) == {"drain-b"}
     assert claims(api, namespace) == claims_before
     reasons = {e.reason for e in client.CoreV1Api(api).list_namespaced_event(namespace).items}
-    assert {"PoolDecommissionStarted", "StatefulSetDeleted"} <= reasons
+    assert {"PoolDecommissionStarted", "PoolDecommissionCleanupStarted"} <= reasons

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -345,6 +346,10 @@ def test_forbidden_change_is_refused_and_the_cluster_is_unchanged(
     assert (ready["status"], ready["reason"]) == ("False", reason)
     events = client.CoreV1Api(api).list_namespaced_event(namespace).items
     assert any(e.type == "Warning" and e.involved_object.name == "multi-pool-tenant" for e in events)
+    if reason == "StatefulSetUpdateValidationFailed":
+        # Both Warning events, as the RustFS operator posts them.
+        posted = {e.reason for e in events if e.type == "Warning" and e.involved_object.name == "multi-pool-tenant"}
+        assert {"StatefulSetUpdateValidationFailed", "StatefulSetUpdateBlocked"} <= posted, posted
 
 
 CREDENTIAL_CASES = [
@@ -371,6 +376,46 @@ def test_bad_credentials_secret_is_refused_before_anything_is_applied(
     assert reason in refused.output and "rustfs-credentials" in refused.output, refused.output
     assert statefulsets(api, namespace) == {}
     assert "longenough1" not in refused.output
+
+
+def test_the_kms_secret_is_checked_before_anything_is_applied(
+    api: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    tenant = example_tenant("simple-tenant.yaml", namespace)
+    tenant["spec"]["encryption"] = {
+        "enabled": True,
+        "backend": "vault",
+        "vault": {"endpoint": "https://vault.example:8200"},
+        "kmsSecret": {"name": "vault-kms"},
+    }
+    token = b"Vault-Planted-Token-5M"
+    for data, reason in ((None, "KmsSecretNotFound"), ({"other": token}, "KmsSecretMissingKey")):
+        if data is not None:
+            create_secret(api, namespace, "vault-kms", data)
+        refused = tenant_play(tenant, tmp_path, "-vvv")
+        assert refused.returncode != 0
+        assert reason in refused.output and "vault-kms" in refused.output, refused.output
+        assert token.decode() not in refused.output and base64.b64encode(token).decode() not in refused.output
+        assert statefulsets(api, namespace) == {}  # refused before anything is applied, the Tenant included
+
+    client.CoreV1Api(api).delete_namespaced_secret("vault-kms", namespace)
+    create_secret(api, namespace, "vault-kms", {"vault-token": token})
+    done = tenant_play(tenant, tmp_path, "-vvv")
+    assert done.returncode == 0, done.output
+    assert token.decode() not in done.output and base64.b64encode(token).decode() not in done.output
+    assert statefulsets(api, namespace)
+    status = read_tenant(api, namespace, tenant["metadata"]["name"])["status"]
+    assert next(c for c in status["conditions"] if c["type"] == "KmsReady")["status"] == "True"
+
+    # Once the Tenant exists, a refusal is in its status too.
+    client.CoreV1Api(api).delete_namespaced_secret("vault-kms", namespace)
+    create_secret(api, namespace, "vault-kms", {"other": token})
+    refused = tenant_play(tenant, tmp_path)
+    assert refused.returncode != 0 and "KmsSecretMissingKey" in refused.output, refused.output
+    status = read_tenant(api, namespace, tenant["metadata"]["name"])["status"]
+    kms = next(c for c in status["conditions"] if c["type"] == "KmsReady")
+    assert (status["currentState"], kms["status"], kms["reason"]) == ("Blocked", "False", "KmsSecretMissingKey")
+    assert token.decode() not in json.dumps(status)
 
 
 def test_generated_credentials_are_created_once_and_never_printed(

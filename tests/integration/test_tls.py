@@ -14,6 +14,8 @@ from __future__ import annotations
 import base64
 import copy
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -214,7 +216,7 @@ def test_user_secret_is_mounted_and_a_bad_one_blocks_without_touching_the_pods(
     now = datetime.now(UTC)
     bad_cases = {
         "CertificateSanMismatch": make_leaf(ca, [f"{TENANT}-io.{namespace}.svc"]),
-        "CertificateKeyMismatch": (crt, make_leaf(ca, all_names(tenant))[1]),
+        "CertificateKeyPairMismatch": (crt, make_leaf(ca, all_names(tenant))[1]),
         "CertificateExpired": make_leaf(ca, all_names(tenant), now=now - timedelta(days=3), lifetime=timedelta(days=1)),
         "CertificateNotYetValid": make_leaf(ca, all_names(tenant), now=now + timedelta(days=2)),
         "CertificateNotSignedByCa": make_leaf(other, all_names(tenant)),
@@ -293,6 +295,75 @@ def install_cert_manager_crds(api: client.ApiClient) -> None:
     kube.wait_for(established, timeout=60, what="cert-manager CRDs established")
 
 
+@contextmanager
+def refusing_certificates(api: client.ApiClient, namespace: str) -> Iterator[None]:
+    """An admission policy that makes the API server refuse (422) every Certificate written in NAMESPACE.
+
+    What a spec that makes an invalid Certificate meets; a policy is a refusal we can cause on purpose.
+    """
+    name = f"refuse-certificates-{namespace}"
+    admission = client.AdmissionregistrationV1Api(api)
+    kube.apply(
+        api,
+        [
+            {
+                "apiVersion": "admissionregistration.k8s.io/v1",
+                "kind": "ValidatingAdmissionPolicy",
+                "metadata": {"name": name},
+                "spec": {
+                    "failurePolicy": "Fail",
+                    "matchConstraints": {
+                        "resourceRules": [
+                            {
+                                "apiGroups": ["cert-manager.io"],
+                                "apiVersions": ["v1"],
+                                "operations": ["CREATE", "UPDATE"],
+                                "resources": ["certificates"],
+                            }
+                        ]
+                    },
+                    "validations": [{"expression": "false", "message": "no Certificate is accepted here"}],
+                },
+            },
+            {
+                "apiVersion": "admissionregistration.k8s.io/v1",
+                "kind": "ValidatingAdmissionPolicyBinding",
+                "metadata": {"name": name},
+                "spec": {
+                    "policyName": name,
+                    "validationActions": ["Deny"],
+                    "matchResources": {
+                        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}}
+                    },
+                },
+            },
+        ],
+    )
+    probe = {
+        "apiVersion": "cert-manager.io/v1",
+        "kind": "Certificate",
+        "metadata": {"name": "probe"},
+        "spec": {"secretName": "probe"},
+    }
+
+    def refused() -> bool:
+        try:
+            client.CustomObjectsApi(api).create_namespaced_custom_object(
+                "cert-manager.io", "v1", namespace, "certificates", probe, dry_run="All"
+            )
+        except ApiException as error:
+            return error.status == 422
+        return False
+
+    try:
+        kube.wait_for(refused, timeout=30, what="the admission policy refusing Certificates")
+        yield
+    finally:
+        admission.delete_validating_admission_policy_binding(name)
+        admission.delete_validating_admission_policy(name)
+        kube.wait_for(lambda: not refused(), timeout=30, what="Certificates accepted again")
+
+
 def act_as_cert_manager(api: client.ApiClient, namespace: str, name: str, ca: tuple[str, str]) -> dict[str, Any]:
     """What cert-manager's controller would do for one Certificate: issue, write the Secret, mark Ready."""
     objects = client.CustomObjectsApi(api)
@@ -365,6 +436,23 @@ def test_cert_manager_certificate_is_applied_waited_for_and_mounted(
             },
             namespace=namespace,
         )
+        # The API server refuses the Certificate: reported as the RustFS operator reports it, on TlsReady,
+        # and nothing else is applied.
+        with refusing_certificates(api, namespace):
+            refused = play(api, tenant, tmp_path, tls_wait_timeout=2)
+        assert refused.returncode != 0, refused.output
+        assert "CertManagerCertificateApplyFailed" in refused.output, refused.output
+        assert "no Certificate is accepted here" in refused.output, refused.output
+        status = read_tenant(api, namespace)["status"]
+        assert status["currentState"] == "Blocked"
+        assert condition(status, "TlsReady") == ("False", "CertManagerCertificateApplyFailed")
+        assert "no Certificate is accepted here" in next(
+            c["message"] for c in status["conditions"] if c["type"] == "TlsReady"
+        )
+        assert status["certificates"]["tls"]["lastErrorReason"] == "CertManagerCertificateApplyFailed"
+        with pytest.raises(ApiException):
+            statefulset(api, namespace)
+
         pending = play(api, tenant, tmp_path, tls_wait_timeout=2)
         assert pending.returncode != 0
         assert "CertManagerCertificateNotReady" in pending.output, pending.output

@@ -513,7 +513,7 @@ def test_server_certificate_refuses_unusable_cas(keys: dict[str, str], ca: dict[
         (
             ca["crt"],
             keys["other"],
-            "CertificateKeyMismatch",
+            "CertificateKeyPairMismatch",
             "the CA private key does not belong to the CA certificate",
         ),
         (leaf, keys["rsa2048"], "CertificateInvalid", "the CA certificate (CN=demo-io.ns.svc) may not sign"),
@@ -641,7 +641,7 @@ def test_key_matches_its_certificate_only(keys: dict[str, str], ca: dict[str, st
         "problems": [],
     }
     wrong = C.check_key_matches(pem, keys["other"])
-    assert not wrong["ok"] and wrong["reason"] == "CertificateKeyMismatch"
+    assert not wrong["ok"] and wrong["reason"] == "CertificateKeyPairMismatch"
     assert wrong["message"].startswith("the private key (ECDSA P-256, public key sha256 ")
     assert f"does not belong to the certificate ({C.private_key_info(keys[label])['key_type']}" in wrong["message"]
     assert_no_key_material(wrong["message"], keys[label], keys["other"])
@@ -1013,13 +1013,13 @@ def test_check_certificate_reports_every_problem_in_order(keys: dict[str, str], 
         leaf, keys["rsa2048"], ["demo-io.ns.svc", "demo-io"], ca["crt"], now=NOW + timedelta(days=60)
     )
     assert [p["reason"] for p in verdict["problems"]] == [
-        "CertificateKeyMismatch",
+        "CertificateKeyPairMismatch",
         "CertificateWeakKey",
         "CertificateExpired",
         "CertificateSanMismatch",
         "CertificateNotSignedByCa",
     ]
-    assert verdict["reason"] == "CertificateKeyMismatch" and verdict["missing"] == ["demo-io"]
+    assert verdict["reason"] == "CertificateKeyPairMismatch" and verdict["missing"] == ["demo-io"]
     assert verdict["message"] == "; ".join(p["message"] for p in verdict["problems"])
     assert_no_key_material(verdict["message"], keys["rsa2048"], pem_of(weak))
     unreadable = C.check_certificate(keys["rsa2048"], keys["rsa2048"], ["a"], ca["crt"], now=NOW)
@@ -1097,7 +1097,7 @@ def test_renewal_due_after_ca_rotation_or_key_change(ninety_days: str, keys: dic
     rotated = C.renewal_status(ninety_days, ca_bundle_pem=new_ca, now=NOW)
     assert rotated["due"] and rotated["reason"] == "CertificateNotSignedByCa"
     rekeyed = C.renewal_status(ninety_days, private_key_pem=keys["other"], now=NOW)
-    assert rekeyed["due"] and rekeyed["reason"] == "CertificateKeyMismatch"
+    assert rekeyed["due"] and rekeyed["reason"] == "CertificateKeyPairMismatch"
     unreadable = C.renewal_status("", now=NOW)
     assert (unreadable["due"], unreadable["reason"], unreadable["renew_at"]) == (True, "CertificateInvalid", None)
 

@@ -8,14 +8,22 @@ from __future__ import annotations
 
 import base64
 import json
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
+from kubernetes.client.exceptions import ApiException
+from kubernetes.dynamic.exceptions import NotFoundError
 
 from ansible_collections.rustfs.operator.plugins.module_utils.credentials import (
+    KmsSecretRef,
     check_credentials_secret,
+    check_kms_secret,
     check_rpc_secret,
+    kms_secret_ref,
 )
 from ansible_collections.rustfs.operator.plugins.module_utils.events import planned_events
+from ansible_collections.rustfs.operator.plugins.module_utils.live import read_state
 from ansible_collections.rustfs.operator.plugins.module_utils.model import parse_tenant
 from ansible_collections.rustfs.operator.plugins.module_utils.status import tenant_status
 
@@ -184,9 +192,141 @@ def test_rpc_secret_invalid_value(value):
     assert "rpc-auth" in errors[0]["message"] and "internode-key" in errors[0]["message"]
 
 
+# --- the KMS Secrets of spec.encryption (spec 9.3) -------------------------------------------------
+
+VAULT = KmsSecretRef("spec.encryption.kmsSecret", "vault-kms", "vault-token", value_checked=False)
+MASTER = KmsSecretRef("spec.encryption.local.masterKeySecretRef", "local-kms", "master-key", value_checked=True)
+TOKEN = b"Vault-Planted-Token-5M"
+MASTER_KEY = b"Master-Planted-Key-8P"
+
+
+@pytest.mark.parametrize(
+    ("encryption", "expected"),
+    [
+        (None, None),
+        ({"enabled": False, "backend": "vault", "kmsSecret": {"name": "vault-kms"}}, None),
+        ({"enabled": True, "backend": "vault", "kmsSecret": {"name": "vault-kms"}}, VAULT),
+        # Without a usable reference there is nothing to read: validation refuses it (KmsConfigInvalid).
+        ({"enabled": True, "backend": "vault"}, None),
+        ({"enabled": True, "backend": "vault", "kmsSecret": {"name": " "}}, None),
+        ({"enabled": True, "local": {"masterKeySecretRef": {"name": "local-kms", "key": "master-key"}}}, MASTER),
+        (
+            {
+                "enabled": True,
+                "backend": "local",
+                "local": {"masterKeySecretRef": {"name": "local-kms", "key": "master-key"}},
+            },
+            MASTER,
+        ),
+        ({"enabled": True, "local": {"masterKeySecretRef": {"name": "local-kms", "key": " "}}}, None),
+        ({"enabled": True, "local": {"allowInsecureDevDefaults": True}}, None),
+        # The local backend ignores kmsSecret; the vault backend ignores the local master key.
+        ({"enabled": True, "kmsSecret": {"name": "vault-kms"}, "local": {"allowInsecureDevDefaults": True}}, None),
+        (
+            {"enabled": True, "backend": "vault", "local": {"masterKeySecretRef": {"name": "local-kms", "key": "k"}}},
+            None,
+        ),
+    ],
+)
+def test_the_kms_secret_the_spec_references(encryption, expected):
+    assert kms_secret_ref({} if encryption is None else {"encryption": encryption}) == expected
+
+
+def test_valid_kms_secrets_pass():
+    assert check_kms_secret(VAULT, secret(**{"vault-token": TOKEN})) == []
+    # The vault token is only required to be there, as the RustFS operator checks it.
+    assert check_kms_secret(VAULT, secret(**{"vault-token": b""})) == []
+    assert check_kms_secret(MASTER, secret(**{"master-key": MASTER_KEY, "other": b"\xff"})) == []
+
+
+@pytest.mark.parametrize("reference", [VAULT, MASTER])
+def test_kms_secret_not_found(reference):
+    assert check_kms_secret(reference, None) == [
+        {
+            "field": reference.field,
+            "message": f"Secret {reference.name} not found in the tenant's namespace",
+            "reason": "KmsSecretNotFound",
+        }
+    ]
+
+
+@pytest.mark.parametrize("reference", [VAULT, MASTER])
+def test_kms_secret_missing_key(reference):
+    for found in (secret(other=TOKEN), {"metadata": {"name": reference.name}}):
+        assert check_kms_secret(reference, found) == [
+            {
+                "field": reference.field,
+                "message": f"Secret {reference.name} has no key {reference.key}",
+                "reason": "KmsSecretMissingKey",
+            }
+        ]
+
+
+@pytest.mark.parametrize(
+    ("value", "rule"),
+    [
+        (b"\xff" + MASTER_KEY, "is not valid UTF-8"),
+        ("%%%not-base64", "is not valid UTF-8"),
+        (b" \n\t", "must not be blank"),
+    ],
+)
+def test_a_master_key_must_be_utf8_and_not_blank(value, rule):
+    assert check_kms_secret(MASTER, secret(**{"master-key": value})) == [
+        {
+            "field": "spec.encryption.local.masterKeySecretRef",
+            "message": f"Secret local-kms key master-key {rule}",
+            "reason": "KmsConfigInvalid",
+        }
+    ]
+
+
+class Cluster:
+    """The reads of read_state(): lists (empty), the Tenant (absent) and Secrets by name, each get recorded."""
+
+    def __init__(self, *secrets: dict[str, Any]) -> None:
+        self.secrets = {s["metadata"]["name"]: s for s in secrets}
+        self.read: list[str] = []
+
+    def resource(self, kind: str, api_version: str) -> Any:
+        return SimpleNamespace(kind=kind)
+
+    def get(self, resource: Any, name: str | None = None, namespace: str | None = None, **_: Any) -> Any:
+        if name is None:
+            return {"items": []}
+        self.read.append(f"{resource.kind}/{name}")
+        if resource.kind == "Secret" and name in self.secrets:
+            return self.secrets[name]
+        raise NotFoundError(ApiException(status=404))
+
+
+def named(name: str, **data: bytes) -> dict[str, Any]:
+    return {**secret(**data), "metadata": {"name": name, "namespace": "ns"}}
+
+
+def test_the_reconcile_reads_the_kms_secret_and_returns_only_its_verdict():
+    cluster = Cluster(named("local-kms", other=MASTER_KEY))
+    state = read_state(cluster, "t", "ns", kms_secret=MASTER)
+    assert "Secret/local-kms" in cluster.read
+    assert state["problems"] == [
+        {
+            "field": "spec.encryption.local.masterKeySecretRef",
+            "message": "Secret local-kms has no key master-key",
+            "reason": "KmsSecretMissingKey",
+        }
+    ]
+    assert MASTER_KEY.decode() not in json.dumps(state) and b64(MASTER_KEY) not in json.dumps(state)
+    assert read_state(Cluster(), "t", "ns", kms_secret=VAULT)["problems"][0]["reason"] == "KmsSecretNotFound"
+    assert (
+        read_state(Cluster(named("vault-kms", **{"vault-token": TOKEN})), "t", "ns", kms_secret=VAULT)["problems"] == []
+    )
+    # No reference, no read.
+    quiet = Cluster()
+    assert read_state(quiet, "t", "ns")["problems"] == [] and not any(r.startswith("Secret/") for r in quiet.read)
+
+
 # --- no value ever leaves the module --------------------------------------------------------------
 
-PLANTED = [ACCESS, SECRET, SHORT, b"rustfsadmin", b"Rpc-Planted-Value-3K"]
+PLANTED = [ACCESS, SECRET, SHORT, b"rustfsadmin", b"Rpc-Planted-Value-3K", TOKEN, MASTER_KEY]
 
 
 def _all_verdicts() -> list[dict]:
@@ -199,9 +339,12 @@ def _all_verdicts() -> list[dict]:
         check_rpc_secret("rpc-auth", "internode-key", rpc(b"Rpc-Planted-Value-3K\x00")),
         check_rpc_secret("rpc-auth", "internode-key", rpc(b"\xffRpc-Planted-Value-3K")),
         check_rpc_secret("rpc-auth", "other", rpc(b"Rpc-Planted-Value-3K")),
+        check_kms_secret(VAULT, secret(other=TOKEN)),
+        check_kms_secret(MASTER, secret(**{"master-key": b"\xff" + MASTER_KEY})),
+        check_kms_secret(MASTER, secret(**{"other-key": MASTER_KEY})),
     ]
     verdicts = [error for case in cases for error in case]
-    assert len(verdicts) == 11  # every case above produced its verdicts
+    assert len(verdicts) == 14  # every case above produced its verdicts
     return verdicts
 
 
@@ -220,6 +363,7 @@ def test_no_secret_bytes_in_the_status_or_events_built_from_them():
         "spec": {
             "credsSecret": {"name": "creds"},
             "rpcSecret": {"name": "rpc-auth", "key": "internode-key"},
+            "encryption": {"enabled": True, "backend": "vault", "kmsSecret": {"name": "vault-kms"}},
             "pools": [{"name": "p", "servers": 2, "persistence": {"volumesPerServer": 1}}],
         },
     }

@@ -179,8 +179,13 @@ def test_complete_becomes_decommissioned_and_deletes_the_statefulset():
     assert pool.decommission["phase"] == "Complete" and pool.decommission["completedAt"] == NOW
     assert pool.decommission["cleanup"] == {"state": "StatefulSetDeleting", "pvcRetentionPolicy": "Retain"}
     assert plan.actions == [Action("DeleteStatefulSet", "pool-0", "", "demo-pool-0", "Foreground")]
-    assert plan.signal is not None and plan.signal.reason == "PoolDecommissioned" and not plan.signal.blocked
-    assert "PVCs are kept" in plan.signal.message and plan.requeue_seconds == 30
+    assert not plan.actions[0].removed_from_spec
+    # While its StatefulSet is being deleted the pool is still decommissioning, on WorkloadsReady (as the
+    # RustFS operator reports its cleanup), not PoolDecommissioned.
+    assert plan.signal == d.Signal(
+        "PoolDecommissioning", "pool pool-0 is decommissioned; deleting its StatefulSet (PVCs are kept)", False
+    )
+    assert plan.signal.condition == "WorkloadsReady" and plan.requeue_seconds == 30
 
 
 def test_failed_in_rustfs():
@@ -206,6 +211,7 @@ def test_canceled_outside_the_operator():
     plan = run(tenant(requests=[start()]), previous, {"pool-0": PoolProgress(started=True, canceled=True)})
     assert plan.pools["pool-0"].state == "DecommissionCanceled"
     assert plan.signal is not None and plan.signal.reason == "PoolDecommissionCanceled" and plan.signal.blocked
+    assert plan.signal.condition == "PoolsReady"
 
 
 def test_ended_request_stays_ended_and_a_new_request_id_starts_again():
@@ -333,6 +339,17 @@ def test_decommissioned_pool_that_left_the_spec_keeps_its_record():
     plan = run(tenant(requests=[start("old")]), previous)
     assert plan.pools["old"].state == "Decommissioned" and "gone" not in plan.pools
     assert plan.problems == []
+
+
+def test_a_statefulset_deletion_says_whether_its_pool_left_the_spec():
+    previous = [item("pool-0", "Decommissioned", "Complete"), item("old", "Decommissioned", "Complete")]
+    plan = run(tenant(), previous, live={"pool-0", "pool-1", "old"})
+    assert [(a.pool, a.statefulset, a.removed_from_spec) for a in plan.actions] == [
+        ("pool-0", "demo-pool-0", False),
+        ("old", "demo-old", True),
+    ]
+    assert plan.signal is not None and plan.signal.reason == "PoolDecommissioning"
+    assert plan.signal.condition == "WorkloadsReady" and not plan.signal.blocked
 
 
 # --- refusals ------------------------------------------------------------------------------------

@@ -169,7 +169,7 @@ def test_vault_backend(eng):
 
 
 def test_vault_backend_without_token_secret_renders_no_token(eng):
-    # Validation refuses this tenant (KmsSecretNotFound); the builder still does not invent a Secret.
+    # Validation refuses this tenant (KmsConfigInvalid); the builder still does not invent a Secret.
     doc = _tenant(eng, encryption={"enabled": True, "backend": "vault", "vault": {"endpoint": "https://v"}})
     assert kms_env(parse_tenant(doc)) == [
         {"name": "RUSTFS_KMS_ENABLE", "value": "true"},

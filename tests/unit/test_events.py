@@ -29,19 +29,32 @@ def test_pool_lifecycle_steps_are_normal_events():
         {"kind": "Pool", "name": "pool-0", "action": "decommission-started"},
         {"kind": "Pool", "name": "pool-1", "action": "decommission-canceled"},
         {"kind": "Pool", "name": "pool-2", "action": "something-else"},
-        {"kind": "StatefulSet", "name": "demo-pool-0", "action": "deleted"},
+        {
+            "kind": "StatefulSet",
+            "name": "demo-pool-0",
+            "action": "deleted",
+            "pool": "pool-0",
+            "cleanup": "decommissioned",
+        },
+        {"kind": "StatefulSet", "name": "demo-old", "action": "deleted", "pool": "old", "cleanup": "removed-from-spec"},
     ]
     events = planned_events({}, {}, [], applied)
+    # The StatefulSet of a decommissioned pool: named as the RustFS operator names it, whether the pool
+    # is still in spec.pools (PoolDecommissionCleanupStarted) or was removed from it (PoolRemoved).
     assert [(e["type"], e["reason"]) for e in events] == [
         ("Normal", "PoolDecommissionStarted"),
         ("Normal", "PoolDecommissionCancelRequested"),
-        ("Normal", "StatefulSetDeleted"),
+        ("Normal", "PoolDecommissionCleanupStarted"),
+        ("Normal", "PoolRemoved"),
     ]
     assert "pool-0" in events[0]["message"] and "pool-1" in events[1]["message"]
-    assert "PVCs are kept" in events[2]["message"]
+    assert events[2]["message"] == "deleting StatefulSet demo-pool-0 of decommissioned pool pool-0; its PVCs are kept"
+    assert events[3]["message"] == (
+        "deleting StatefulSet demo-old of decommissioned pool old, which was removed from spec.pools; its PVCs are kept"
+    )
 
 
-def test_a_refusal_is_a_warning_with_its_event_reason():
+def test_a_refusal_is_a_warning_with_its_reason_and_its_event_reason():
     refusal = {
         "field": "spec.pools[0].servers",
         "message": "set servers back to 2.",
@@ -49,13 +62,40 @@ def test_a_refusal_is_a_warning_with_its_event_reason():
         "condition": "WorkloadsReady",
         "event": "StatefulSetUpdateBlocked",
     }
-    assert planned_events({}, status("False", "StatefulSetUpdateValidationFailed"), [refusal], []) == [
+    blocked = status("False", "StatefulSetUpdateValidationFailed", "spec.pools[0].servers: set servers back to 2.")
+    # Both, as the RustFS operator posts them: one named after the condition's reason, and its own.
+    assert planned_events({}, blocked, [refusal], []) == [
+        {
+            "type": "Warning",
+            "reason": "StatefulSetUpdateValidationFailed",
+            "message": "spec.pools[0].servers: set servers back to 2.",
+        },
         {
             "type": "Warning",
             "reason": "StatefulSetUpdateBlocked",
             "message": "spec.pools[0].servers: set servers back to 2.",
-        }
+        },
     ]
+    # Once per refusal: the same refusal again adds neither.
+    assert planned_events(blocked, blocked, [refusal], []) == []
+
+
+def test_a_canceled_decommission_is_a_warning():
+    canceled = status("False", "PoolDecommissionCanceled", "DecommissionCanceled: pool-0")
+    assert planned_events(status("False", "PoolDecommissioning"), canceled, [], []) == [
+        {"type": "Warning", "reason": "PoolDecommissionCanceled", "message": "DecommissionCanceled: pool-0"}
+    ]
+
+
+def test_a_statefulset_the_api_server_refused_is_a_warning_named_after_its_reason():
+    refused = {
+        "field": "spec.pools[0]",
+        "message": "the API server refused StatefulSet demo-a, which this spec makes: invalid",
+        "reason": "StatefulSetApplyFailed",
+        "condition": "WorkloadsReady",
+    }
+    events = planned_events({}, status("False", "StatefulSetApplyFailed"), [refused], [])
+    assert [(e["type"], e["reason"]) for e in events] == [("Warning", "StatefulSetApplyFailed")]
 
 
 def test_a_problem_without_event_reason_uses_its_reason():

@@ -75,6 +75,22 @@ def test_every_secret_reference_is_found(spec: dict[str, Any]) -> None:
     assert referenced_secrets(spec) == ["a"]
 
 
+def test_a_kms_secret_change_reaches_the_tenants_that_reference_it() -> None:
+    """The engine reads the KMS Secret (KmsSecretNotFound, KmsSecretMissingKey): its changes must re-run."""
+    view = ClusterView()
+    vault = {"enabled": True, "backend": "vault", "kmsSecret": {"name": "vault-kms"}}
+    local = {"enabled": True, "local": {"masterKeySecretRef": {"name": "local-kms", "key": "master-key"}}}
+    for name, encryption in (("v", vault), ("l", local)):
+        view.put_tenant({"metadata": {"name": name, "namespace": "ns"}, "spec": {"encryption": encryption}})
+    view.bind([], {("ns", "vault-kms"): ["7"]})
+    assert view.tenants_referencing("ns", "vault-kms") == [("ns", "v")]
+    assert view.tenants_referencing("ns", "local-kms") == [("ns", "l")]
+    assert view.tenants_referencing("other", "vault-kms") == []
+    # Their resourceVersions are inputs of the digest; a missing Secret counts too (None).
+    assert view.secret_versions(("ns", "v")) == {"vault-kms": "7"}
+    assert view.secret_versions(("ns", "l")) == {"local-kms": None}
+
+
 def test_references_are_unique_and_sorted_and_blank_names_ignored() -> None:
     spec = {"credsSecret": {"name": "b"}, "rpcSecret": {"name": "a"}, "kmsSecret": {"name": ""}, "x": {"name": "c"}}
     assert referenced_secrets(spec) == ["a", "b"]

@@ -238,6 +238,24 @@ def test_a_spec_change_or_a_secret_change_runs_again(world: World) -> None:
     assert world.runs() == 3
 
 
+def test_a_kms_secret_that_appears_or_changes_runs_again(world: World) -> None:
+    world.tenant["spec"]["encryption"] = {"enabled": True, "backend": "vault", "kmsSecret": {"name": "vault-kms"}}
+    world.view.put_tenant(world.tenant)
+    world.settle()
+    assert world.runs() == 1
+    world.check()
+    assert world.runs() == 1  # nothing changed
+    world.secrets[("ns", "vault-kms")] = ["1"]  # created (KmsSecretNotFound is fixed)
+    world.check()
+    assert world.runs() == 2
+    world.now += 1
+    world.show_children()
+    world.check()
+    world.secrets[("ns", "vault-kms")] = ["2"]  # vault-token added (KmsSecretMissingKey is fixed)
+    world.check()
+    assert world.runs() == 3
+
+
 def test_drift_runs_again(world: World) -> None:
     world.settle()
     world.children[KEY] = world.children[KEY][1:]  # the ServiceAccount was deleted

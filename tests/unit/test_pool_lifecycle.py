@@ -172,11 +172,20 @@ def test_a_drained_pool_statefulset_is_deleted_in_the_foreground_and_only_once(e
     result = lc.observe_and_plan(cluster, tenant(eng, [start()]), previous, {"a", "b"}, NOW, "c")
     assert result.admin is None  # a Decommissioned pool is never asked about again
     assert lc.carry_out(cluster, result, "ns", check_mode=False) == [
-        {"kind": "StatefulSet", "name": "demo-a", "action": "deleted"}
+        {"kind": "StatefulSet", "name": "demo-a", "action": "deleted", "pool": "a", "cleanup": "decommissioned"}
     ]
     assert cluster.deleted == [("StatefulSet", "demo-a", {"propagationPolicy": "Foreground"})]
     # Already gone (deleted by someone else meanwhile): nothing to do, nothing reported.
     assert lc.carry_out(cluster, result, "ns", check_mode=False) == []
+
+
+def test_a_deleted_statefulset_of_a_pool_removed_from_the_spec_says_so(eng):
+    previous = {"pools": [{"name": "old", "lifecycleState": "Decommissioned", "decommission": {"requestId": "r1"}}]}
+    cluster = Cluster(statefulset("demo-old"))
+    result = lc.observe_and_plan(cluster, tenant(eng), previous, {"a", "b", "old"}, NOW, "c")
+    assert lc.carry_out(cluster, result, "ns", check_mode=False) == [
+        {"kind": "StatefulSet", "name": "demo-old", "action": "deleted", "pool": "old", "cleanup": "removed-from-spec"}
+    ]
 
 
 # --- a TLS tenant: the admin API's certificate is verified against the tenant's CA --------------

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import copy
+import json
+
+import pytest
 
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
 from ansible_collections.rustfs.operator.plugins.module_utils.progress import Outcome
 from ansible_collections.rustfs.operator.plugins.module_utils.reconcile_steps import (
+    ObjectRejected,
+    apply_checked,
     credentials_secret,
     tenant_resource,
 )
@@ -150,3 +155,61 @@ def test_the_apply_body_is_yaml_that_keeps_every_character() -> None:
     assert "\\U0001F600" in body and "\\\\ud83d" in body  # the literal text stays literal
     assert body.isascii()
     assert yaml.safe_load(body) == value
+
+
+class Refusing:
+    """A client whose server-side apply answers with STATUS and a Status body, as the API server does."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+        self.client = self
+
+    def resource(self, kind: str, api_version: str) -> object:
+        return object()
+
+    def server_side_apply(self, resource: object, **_: object) -> dict:
+        error = Exception("refused")
+        error.status = self.status  # type: ignore[attr-defined]
+        error.body = json.dumps({"kind": "Status", "message": "spec.x: Invalid value", "code": self.status})  # type: ignore[attr-defined]
+        raise error
+
+
+def rejected(kind: str, field: str | None = None) -> dict:
+    obj = {"apiVersion": "v1", "kind": kind, "metadata": {"name": "t-x", "namespace": "ns"}}
+    with pytest.raises(ObjectRejected) as caught:
+        apply_checked(Refusing(422), obj, None, False, field)
+    return caught.value.problem
+
+
+def test_a_refused_statefulset_or_certificate_has_the_rustfs_operators_reason():
+    message = "the API server refused {} t-x, which this spec makes: spec.x: Invalid value"
+    assert rejected("StatefulSet", "spec.pools[1]") == {
+        "field": "spec.pools[1]",
+        "message": message.format("StatefulSet"),
+        "reason": "StatefulSetApplyFailed",
+        "condition": "WorkloadsReady",
+    }
+    assert rejected("Certificate") == {
+        "field": "spec.tls",
+        "message": message.format("Certificate"),
+        "reason": "CertManagerCertificateApplyFailed",
+        "condition": "TlsReady",
+    }
+    # Any other object is ours to name.
+    assert rejected("Service") == {
+        "field": "spec",
+        "message": message.format("Service"),
+        "reason": "ObjectRejected",
+        "condition": "SpecValid",
+    }
+
+
+def test_only_a_refusal_of_the_object_is_a_problem():
+    obj = {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "t-x", "namespace": "ns"}}
+    assert rejected("StatefulSet")["reason"] == "StatefulSetApplyFailed"
+    with pytest.raises(ObjectRejected):
+        apply_checked(Refusing(400), obj, None, False)
+    for status in (403, 409, 500):
+        with pytest.raises(Exception, match="refused") as caught:
+            apply_checked(Refusing(status), obj, None, False)
+        assert not isinstance(caught.value, ObjectRejected)

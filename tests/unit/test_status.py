@@ -397,6 +397,38 @@ def test_tls_problem_is_owned_by_tls_ready(eng):
     )
 
 
+def test_a_certificate_the_api_server_refused_blocks_on_tls_ready(eng):
+    refused = problem("CertManagerCertificateApplyFailed", "spec.tls", "the API server refused Certificate x")
+    status = tenant_status(tenant(eng, tls={"mode": "certManager"}), [], [refused], None, T0)
+    assert status["currentState"] == "Blocked"
+    conditions = by_type(status)
+    assert (conditions["TlsReady"]["status"], conditions["TlsReady"]["reason"]) == (
+        "False",
+        "CertManagerCertificateApplyFailed",
+    )
+    assert status["certificates"]["tls"]["lastErrorReason"] == "CertManagerCertificateApplyFailed"
+
+
+def test_a_statefulset_the_api_server_refused_degrades_on_workloads_ready(eng):
+    """As the RustFS operator's StatusError::statefulset_apply_failed: degraded, not blocked (spec 10)."""
+    refused = problem("StatefulSetApplyFailed", "spec.pools[0]", "the API server refused StatefulSet demo-p")
+    status = tenant_status(tenant(eng), [sts()], [refused], None, T0)
+    assert status["currentState"] == "Degraded"
+    conditions = by_type(status)
+    for kind, value in (
+        ("Ready", "False"),
+        ("Reconciling", "False"),
+        ("Degraded", "True"),
+        ("WorkloadsReady", "False"),
+    ):
+        assert (conditions[kind]["status"], conditions[kind]["reason"]) == (value, "StatefulSetApplyFailed")
+    assert "demo-p" in conditions["WorkloadsReady"]["message"]
+    assert conditions["SpecValid"]["status"] == "True"
+    # With a user-fixable problem beside it, the tenant is blocked.
+    both = tenant_status(tenant(eng), [sts()], [refused, problem("InvalidPoolSpec")], None, T0)
+    assert both["currentState"] == "Blocked"
+
+
 def test_blocked_beats_a_running_rollout_and_reports_every_problem(eng):
     problems = [
         problem("StatefulSetUpdateValidationFailed", "spec.pools[0].servers", "servers cannot change"),
@@ -710,15 +742,19 @@ def lifecycle_status(state, phase, **decommission):
     }
 
 
-def test_a_draining_pool_keeps_the_tenant_reconciling_on_pools_ready(eng):
+def test_a_draining_pool_keeps_the_tenant_reconciling_on_workloads_ready(eng):
     previous = lifecycle_status("Decommissioning", "Running", message="moving data to the other pools (40% done)")
     status = tenant_status(two_pools(eng), [sts("a"), sts("b")], [], previous, T0)
     assert status["currentState"] == "Reconciling"
     conditions = by_type(status)
     assert (conditions["Ready"]["status"], conditions["Ready"]["reason"]) == ("False", "PoolDecommissioning")
     assert conditions["Reconciling"]["status"] == "True"
-    assert (conditions["PoolsReady"]["status"], conditions["PoolsReady"]["reason"]) == ("False", "PoolDecommissioning")
-    assert "a: moving data to the other pools (40% done)" in conditions["PoolsReady"]["message"]
+    assert (conditions["Degraded"]["status"], conditions["Degraded"]["reason"]) == ("False", "ReconcileSucceeded")
+    # Where the RustFS operator reports it (finish_reconciling): WorkloadsReady; PoolsReady stays True.
+    workloads = conditions["WorkloadsReady"]
+    assert (workloads["status"], workloads["reason"]) == ("False", "PoolDecommissioning")
+    assert "a: moving data to the other pools (40% done)" in workloads["message"]
+    assert (conditions["PoolsReady"]["status"], conditions["PoolsReady"]["reason"]) == ("True", "ReconcileSucceeded")
     # The lifecycle fields survive a recomputation from the StatefulSets alone (the operator's refresh).
     item = status["pools"][0]
     assert item["lifecycleState"] == "Decommissioning" and item["decommission"]["phase"] == "Running"
@@ -736,7 +772,12 @@ def test_a_failed_or_canceled_decommission_blocks_with_what_to_do(eng, state, re
     assert status["currentState"] == "Blocked"
     conditions = by_type(status)
     assert conditions["Ready"]["reason"] == conditions["PoolsReady"]["reason"] == reason
+    assert conditions["PoolsReady"]["status"] == "False"
     assert conditions["Degraded"]["status"] == "True" and hint in conditions["PoolsReady"]["message"]
+    assert (conditions["WorkloadsReady"]["status"], conditions["WorkloadsReady"]["reason"]) == (
+        "True",
+        "ReconcileSucceeded",
+    )
 
 
 def test_a_decommissioned_pool_no_longer_counts_and_keeps_its_entry_after_leaving_the_spec(eng):
@@ -757,7 +798,15 @@ def test_a_drained_pool_whose_statefulset_is_being_deleted_is_reconciling(eng):
     previous = lifecycle_status("Decommissioned", "Complete", cleanup={"state": "StatefulSetDeleting"})
     status = tenant_status(two_pools(eng), [sts("a"), sts("b")], [], previous, T0)
     assert status["currentState"] == "Reconciling"
-    assert by_type(status)["PoolsReady"]["reason"] == "PoolDecommissioned"
+    conditions = by_type(status)
+    # Still decommissioning (the RustFS operator's "cleanup is in progress"), on WorkloadsReady.
+    assert conditions["Ready"]["reason"] == "PoolDecommissioning"
+    assert (conditions["WorkloadsReady"]["status"], conditions["WorkloadsReady"]["reason"]) == (
+        "False",
+        "PoolDecommissioning",
+    )
+    assert "deleting its StatefulSet" in conditions["WorkloadsReady"]["message"]
+    assert conditions["PoolsReady"]["status"] == "True"
     assert status["availableReplicas"] == 2  # pool a's pods no longer count
 
 

@@ -192,7 +192,7 @@ def test_the_certificate_chain_made_by_filters(pki: dict[str, Any]) -> None:
 def test_verdict_filters(pki: dict[str, Any]) -> None:
     crt = tagged(pki["server_crt"])
     assert matches_plugin.tls_key_matches(crt, tagged(pki["server_key"]))["ok"]
-    assert matches_plugin.tls_key_matches(crt, tagged(pki["other_key"]))["reason"] == "CertificateKeyMismatch"
+    assert matches_plugin.tls_key_matches(crt, tagged(pki["other_key"]))["reason"] == "CertificateKeyPairMismatch"
     signed = signed_plugin.tls_signed_by(crt, tagged(pki["ca_crt"]))
     assert signed["ok"] and signed["ca_subject"] == "CN=demo.ns CA"
     covered = covers_plugin.tls_certificate_covers(crt, tagged(pki["names"]))
@@ -398,7 +398,7 @@ def test_filters_through_ansible_playbook_never_print_keys(tmp_path: Path) -> No
     assert run.returncode == 0, run.output
     results = json.loads((tmp_path / "result.json").read_text())
     assert results["verdict"]["ok"], results["verdict"]
-    assert not results["renewal"]["due"] and results["wrong_key"]["reason"] == "CertificateKeyMismatch"
+    assert not results["renewal"]["due"] and results["wrong_key"]["reason"] == "CertificateKeyPairMismatch"
     assert results["info"]["lifetime_seconds"] == 11 * 60  # ten minutes plus the default minute of backdating
     assert "'rustfs.operator.tls_certificate_info' failed: the certificate holds no PEM certificate" in run.output
     assert "is not a valid DNS name for a certificate" in run.output

@@ -137,7 +137,7 @@ def _bad(pki, tenant, case):
     ("case", "reason"),
     [
         ("missing name", "CertificateSanMismatch"),
-        ("wrong key", "CertificateKeyMismatch"),
+        ("wrong key", "CertificateKeyPairMismatch"),
         ("expired", "CertificateExpired"),
         ("not yet valid", "CertificateNotYetValid"),
         ("weak key", "CertificateWeakKey"),

@@ -418,12 +418,15 @@ def test_vault_backend(eng):
         },
         {
             "field": "spec.encryption.kmsSecret.name",
-            "message": "is required for the vault backend",
-            "reason": "KmsSecretNotFound",
+            "message": "is required for the vault backend: name a Secret with the key vault-token",
+            "reason": "KmsConfigInvalid",
         },
     ]
     errors = _errors(eng, encryption={**good, "vault": {"endpoint": "  "}})
     assert eng.fields(errors) == ["spec.encryption.vault.endpoint"]
+    # A blank name is no reference either.
+    errors = _errors(eng, encryption={**good, "kmsSecret": {"name": " "}})
+    assert [(e["field"], e["reason"]) for e in errors] == [("spec.encryption.kmsSecret.name", "KmsConfigInvalid")]
 
 
 def test_unknown_backend_is_a_schema_error(eng):
