@@ -51,7 +51,7 @@ integration: setup cluster-build
 lint: setup
 	$(BIN)/ruff check plugins hack tests operator bench
 	$(BIN)/mypy -p ansible_collections.rustfs.operator.plugins
-	$(BIN)/mypy hack/gen_crd.py hack/gen_api_docs.py hack/demo_summary.py
+	MYPYPATH=operator $(BIN)/mypy hack/gen_crd.py hack/gen_api_docs.py hack/demo_summary.py hack/gen_operator_settings.py
 	cd operator && ../$(BIN)/mypy rustfs_operator
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/ansible-lint
 	$(BIN)/antsibull-changelog lint
