@@ -43,6 +43,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils.server_apply impor
 )
 from ansible_collections.rustfs.operator.plugins.module_utils.status import pool_state
 from ansible_collections.rustfs.operator.plugins.module_utils.status_write import now
+from ansible_collections.rustfs.operator.plugins.module_utils.wait_progress import PROGRESS_EVERY, WAIT_PROGRESS
 
 _ALPHABET = string.ascii_letters + string.digits
 
@@ -86,6 +87,19 @@ def record_applied(outcome: Outcome, applied: Applied, show_diff: bool) -> None:
             )
 
 
+def wait_progress_line(
+    tenant: str, names: Sequence[str], by_name: Mapping[str, Mapping[str, Any]], waited: float, timeout: float
+) -> str:
+    """One line per wait step: each pool's ready pods of its servers, and the time spent of the budget."""
+    pools = []
+    for name in names:
+        sts = by_name.get(name) or {}
+        wanted = int((sts.get("spec") or {}).get("replicas") or 0)
+        ready = int((sts.get("status") or {}).get("readyReplicas") or 0)
+        pools.append(f"{name} {ready}/{wanted} ready" if sts else f"{name} not created yet")
+    return f"tenant {tenant}: waiting for {', '.join(pools)} ({waited:.0f} s of {timeout:.0f} s)"
+
+
 def wait_for_pools(
     client: Any,
     namespace: str,
@@ -95,14 +109,25 @@ def wait_for_pools(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> tuple[list[dict[str, Any]], list[str]]:
-    """Poll until every named StatefulSet completed its rollout; (last seen, names not done)."""
-    deadline = clock() + timeout
+    """Poll until every named StatefulSet completed its rollout; (last seen, names not done).
+
+    Every PROGRESS_EVERY seconds it reports each pending pool's ready pods through WAIT_PROGRESS,
+    so `wait=true` never blocks silently for minutes.
+    """
+    start = clock()
+    deadline = start + timeout
+    reported = start
+    report = WAIT_PROGRESS.get()
     while True:
         live = list_labelled(client, "StatefulSet", "apps/v1", namespace, tenant)
         by_name = {s["metadata"]["name"]: s for s in live}
         pending = [n for n in names if pool_state(by_name.get(n)) != "RolloutComplete"]
-        if not pending or clock() >= deadline:
+        now = clock()
+        if not pending or now >= deadline:
             return live, pending
+        if report is not None and now - reported >= PROGRESS_EVERY:
+            report(wait_progress_line(f"{namespace}/{tenant}", pending, by_name, now - start, timeout))
+            reported = now
         sleep(2)
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
 
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import ModuleFailure
 from ansible_collections.rustfs.operator.plugins.module_utils.kube import (
@@ -26,6 +27,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils.kube import (
     error_detail,
     get_api_client,
 )
+from ansible_collections.rustfs.operator.plugins.module_utils.wait_progress import WAIT_PROGRESS
 
 
 def as_plain(args: Mapping[str, Any]) -> dict[str, Any]:
@@ -55,12 +57,16 @@ def module_action(
             del tmp
             args = self.validate_argument_spec(argument_spec=argument_spec)[1]
             params = as_plain(args)
+            # A long wait (wait=true) prints how it goes, as the task runs.
+            progress = WAIT_PROGRESS.set(Display().display)
             try:
                 result.update(execute(api_client(params), params, bool(self._task.check_mode), bool(self._task.diff)))
             except ModuleFailure as failure:
                 result.update(failure.result, failed=True, msg=str(failure))
             except Exception as error:  # any failure becomes the task's message, never a traceback
                 result.update(failed=True, msg=f"{failure_prefix(params)}: {error_detail(error)}")
+            finally:
+                WAIT_PROGRESS.reset(progress)
             return result
 
     return ActionModule
