@@ -58,10 +58,10 @@ pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("crd")]
 GROUP, VERSION, PLURAL = "rustfs.com", "v1alpha1", "tenants"
 GOOD = "planted"
 # Refused tenants, by what is wrong with their Secrets (see secrets_for), and the reasons expected
-# (patterns: the key mismatch is being renamed CertificateKeyPairMismatch, as the filters call it).
+# (regular expressions).
 REFUSED = {
     "bad-secrets": ("secrets", ("CredentialSecretInvalidEncoding", "RpcSecretInvalidValue")),
-    "bad-tls": ("tls", ("CertificateKey(Pair)?Mismatch",)),
+    "bad-tls": ("tls", ("CertificateKeyPairMismatch",)),
 }
 # The conditions of the Secrets' checks: True on the good tenant, so each Secret was read and checked.
 CHECKED = ("CredentialsReady", "RpcAuthReady", "KmsReady", "TlsReady")
