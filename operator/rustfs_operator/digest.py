@@ -28,6 +28,10 @@ from typing import Any
 FORMAT = 1
 # Annotations that are bookkeeping of tools, not input of the reconcile.
 _IGNORED_ANNOTATION_PREFIXES = ("kubectl.kubernetes.io/", "kopf.zalando.org/", "rustfs.com/")
+# `report`: the operator reports drift (a Warning Event and a metric) and leaves it, for change-frozen
+# periods; absent or `repair`: it re-applies. The operator's own switch: not an input of the playbook,
+# so setting or removing it starts no run (the next check acts on it).
+DRIFT_POLICY_ANNOTATION = "operator.rustfs.com/drift-policy"
 
 
 def _hash(value: Any) -> str:
@@ -39,7 +43,9 @@ def tenant_input(body: Mapping[str, Any]) -> dict[str, Any]:
     """The Tenant as the playbook receives it: identity, labels, annotations, spec. No status."""
     metadata = body.get("metadata") or {}
     annotations = {
-        k: v for k, v in (metadata.get("annotations") or {}).items() if not k.startswith(_IGNORED_ANNOTATION_PREFIXES)
+        k: v
+        for k, v in (metadata.get("annotations") or {}).items()
+        if not k.startswith(_IGNORED_ANNOTATION_PREFIXES) and k != DRIFT_POLICY_ANNOTATION
     }
     kept: dict[str, Any] = {"name": metadata.get("name"), "namespace": metadata.get("namespace")}
     for key in ("uid", "generation"):
@@ -137,6 +143,25 @@ def child_of(kind: str, body: Mapping[str, Any], seen: float) -> Child:
         }
         return Child(kind, str(metadata.get("name")), fingerprint, seen, slim)
     return Child(kind, str(metadata.get("name")), str(metadata.get("resourceVersion")), seen)
+
+
+def drift_policy(tenant: Mapping[str, Any]) -> str:
+    """`report` or `repair` (the default, also for any value but `report`)."""
+    annotations = (tenant.get("metadata") or {}).get("annotations") or {}
+    return "report" if str(annotations.get(DRIFT_POLICY_ANNOTATION, "")).strip().lower() == "report" else "repair"
+
+
+def fingerprints(children: Iterable[Child]) -> dict[tuple[str, str], str]:
+    return {(c.kind, c.name): c.fingerprint for c in children}
+
+
+def drifted(baseline: Mapping[tuple[str, str], str], children: Iterable[Child]) -> list[str]:
+    """The owned objects that differ from BASELINE: "Kind/name changed|deleted|added", sorted."""
+    now = fingerprints(children)
+    found = [f"{k}/{n} deleted" for (k, n) in baseline if (k, n) not in now]
+    found += [f"{k}/{n} added" for (k, n) in now if (k, n) not in baseline]
+    found += [f"{k}/{n} changed" for (k, n), f in now.items() if (k, n) in baseline and baseline[(k, n)] != f]
+    return sorted(found)
 
 
 def children_digest(children: Iterable[Child]) -> str:

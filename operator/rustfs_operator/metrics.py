@@ -145,6 +145,12 @@ class Metrics:
         self.api_outages = Counter(
             "rustfs_operator_api_outages_total", "Times the API server stopped answering", registry=r
         )
+        self.drift_detected = Counter(
+            "rustfs_operator_drift_detected_total",
+            "Times the operator saw a tenant's owned objects changed outside it (each new drift counted once)",
+            ["namespace", "tenant"],
+            registry=r,
+        )
         self.events_dropped = Counter(
             "rustfs_operator_events_dropped_total",
             "Events not posted because the API server did not answer (not one error each)",

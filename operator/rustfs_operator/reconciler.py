@@ -14,7 +14,10 @@ takes the step of the tenant's state:
 
 * inputs: the digest of the spec, generation, labels, referenced Secrets and
   settings; drift: the children's digest differs from the baseline taken
-  when the last run settled (an owned object edited or deleted);
+  when the last run settled (an owned object edited or deleted), counted in
+  rustfs_operator_drift_detected_total; a tenant annotated
+  `operator.rustfs.com/drift-policy: report` gets a Warning Event naming the
+  objects instead of a run (a change freeze), until the annotation goes;
 * otherwise no run: only the status is recomputed from StatefulSet readiness
   and written if it moved.
 
@@ -42,7 +45,16 @@ from ansible_collections.rustfs.operator.plugins.module_utils.model import parse
 from rustfs_operator.cache import ClusterView, Key
 from rustfs_operator.config import Config
 from rustfs_operator.connectivity import ApiHealth
-from rustfs_operator.digest import Child, children_digest, input_digest, tenant_input, tls_epoch
+from rustfs_operator.digest import (
+    Child,
+    children_digest,
+    drift_policy,
+    drifted,
+    fingerprints,
+    input_digest,
+    tenant_input,
+    tls_epoch,
+)
 from rustfs_operator.dispatch import Dispatcher, Prepared
 from rustfs_operator.kubeapi import ApiError
 from rustfs_operator.metrics import Metrics
@@ -58,6 +70,7 @@ TRANSIENT_REASONS: frozenset[str] = frozenset(getattr(engine, "TRANSIENT_REASONS
 
 Clock = Callable[[], float]  # monotonic seconds
 POLL_REASON = "polling a pool decommission"
+DRIFT_REASON = "owned objects changed"
 
 
 @dataclass
@@ -112,6 +125,10 @@ class Memory:
     rollback_answered: str | None = None
     record_pending: int | None = None  # a generation to record as last good once all pools run it
     record_tried: int | None = None
+    # Each owned object's fingerprint when the baseline was taken (None after a restart until seen).
+    baseline_children: dict[tuple[str, str], str] | None = None
+    drift_seen: str | None = None  # the children digest whose drift was last counted (and reported)
+    drift_names: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -243,16 +260,23 @@ class Reconciler:
             assert mem.settle is not None  # set with the state
             if not mem.settle.done(children, at):
                 return None, max(0.05, mem.settle.deadline - at)
-            await self._adopt(key, tenant, mem, children_digest(children))
+            await self._adopt(key, tenant, mem, children)
             return None, None
-        return await self._steady_step(key, tenant, mem, children_digest(children), at), None
+        return await self._steady_step(key, tenant, mem, children, at), None
 
     async def _steady_step(
-        self, key: Key, tenant: Mapping[str, Any], mem: Memory, children: str, at: float
+        self, key: Key, tenant: Mapping[str, Any], mem: Memory, children: Sequence[Child], at: float
     ) -> str | None:
         """Why a steady tenant must run again, the first that applies, or None."""
-        if children != mem.baseline:
-            return "owned objects changed"
+        digest = children_digest(children)
+        if digest == mem.baseline:
+            mem.drift_seen = None
+            if mem.baseline_children is None:  # trusted from status.lastRun: now known object by object
+                mem.baseline_children = fingerprints(children)
+        elif not await self._drift(key, tenant, mem, children, digest):
+            return DRIFT_REASON
+        else:
+            return None  # drift-policy report: frozen, nothing is applied until the policy allows it
         if not mem.blocked:
             turn = next_rollout_turn(self.view.statefulsets(key))
             if turn != mem.rollout_turn:
@@ -270,6 +294,31 @@ class Reconciler:
         if self.config.full_resync_interval and at - mem.last_run_at >= self.config.full_resync_interval:
             return "periodic full resync"
         return None
+
+    async def _drift(
+        self, key: Key, tenant: Mapping[str, Any], mem: Memory, children: Sequence[Child], digest: str
+    ) -> bool:
+        """Count drift once per new state of the children; True when the tenant's policy is to report it only."""
+        report = drift_policy(tenant) == "report"
+        if digest == mem.drift_seen:
+            return report
+        mem.drift_seen = digest
+        mem.drift_names = drifted(mem.baseline_children, children) if mem.baseline_children is not None else []
+        self.metrics.drift_detected.labels(*key).inc()
+        if report:
+            await self.recorder.event(
+                tenant,
+                "Warning",
+                "DriftDetected",
+                f"{_drift_text(mem.drift_names)}; not repaired: the tenant's drift-policy is report",
+            )
+        logger.info(
+            "drift: %s (%s)",
+            _drift_text(mem.drift_names),
+            "reported only" if report else "re-applying",
+            extra={"tenant": "/".join(key)},
+        )
+        return report
 
     async def _remember(self, tenant: Mapping[str, Any], statefulsets: Sequence[Mapping[str, Any]]) -> None:
         try:
@@ -351,13 +400,15 @@ class Reconciler:
             self.view.put_tenant(updated)
         return updated is not None
 
-    async def _adopt(self, key: Key, tenant: Mapping[str, Any], mem: Memory, children: str) -> None:
+    async def _adopt(self, key: Key, tenant: Mapping[str, Any], mem: Memory, children: Sequence[Child]) -> None:
         """SETTLING -> STEADY: the children the watch shows now are the baseline drift is measured against."""
         mem.state = State.STEADY
-        mem.baseline = children
+        mem.baseline = children_digest(children)
+        mem.baseline_children = fingerprints(children)
+        mem.drift_seen = None
         mem.settle = None
         if mem.pending_last_run is not None:
-            summary = dict(mem.pending_last_run, childrenDigest=children)
+            summary = dict(mem.pending_last_run, childrenDigest=mem.baseline)
             mem.pending_last_run = None
             await self._patch(tenant, {"lastRun": summary}, "lastRun")
 
@@ -370,10 +421,8 @@ class Reconciler:
             fields = reconciling(status, generation, now(), message=f"reconciling generation {generation}")
             await self._patch(tenant, fields, "reconciling")
         # One event per run started, saying why; a decommission poll reports only what it finds.
-        if reason == "owned objects changed":
-            await self.recorder.event(
-                tenant, "Normal", "DriftDetected", "owned objects were changed outside the operator; re-applying"
-            )
+        if reason == DRIFT_REASON:
+            await self.recorder.event(tenant, "Normal", "DriftDetected", f"{_drift_text(mem.drift_names)}; re-applying")
         elif reason != POLL_REASON:
             await self.recorder.event(
                 tenant, "Normal", "ReconcileStarted", f"reconciling generation {generation} ({reason})"
@@ -513,6 +562,13 @@ def _input_change(mem: Memory, tenant: Mapping[str, Any], digest: str) -> str | 
     if (tenant.get("metadata") or {}).get("generation") != mem.generation:
         return "spec changed"
     return "labels, annotations, a referenced Secret or the operator settings changed"
+
+
+def _drift_text(names: Sequence[str]) -> str:
+    if not names:
+        return "owned objects were changed outside the operator"
+    shown = ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
+    return f"owned objects were changed outside the operator: {shown}"
 
 
 def _name(tenant: Mapping[str, Any]) -> str:

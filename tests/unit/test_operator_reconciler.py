@@ -256,12 +256,52 @@ def test_a_kms_secret_that_appears_or_changes_runs_again(world: World) -> None:
     assert world.runs() == 3
 
 
+def drift_count(world: World) -> float:
+    return float(world.metrics.drift_detected.labels("ns", "t")._value.get())
+
+
 def test_drift_runs_again(world: World) -> None:
     world.settle()
     world.children[KEY] = world.children[KEY][1:]  # the ServiceAccount was deleted
     world.check()
     assert world.runs() == 2
-    assert any(reason == "DriftDetected" for reason, _ in world.recorder.posted)
+    message = next(m for reason, m in world.recorder.posted if reason == "DriftDetected")
+    assert "ServiceAccount/t-sa deleted" in message and message.endswith("re-applying")
+    assert drift_count(world) == 1
+
+
+def test_drift_policy_report_reports_once_and_repairs_when_the_annotation_goes(world: World) -> None:
+    world.tenant["metadata"]["annotations"] = {"operator.rustfs.com/drift-policy": "report"}
+    world.view.put_tenant(world.tenant)
+    world.settle()
+    assert world.runs() == 1
+    # Someone scales the pool by hand and deletes a Service.
+    statefulset = next(c for c in world.children[KEY] if c.kind == "StatefulSet")
+    scaled = child_of("StatefulSet", {"metadata": {"name": "t-p", "generation": 2}}, world.now)
+    world.children[KEY] = [c for c in world.children[KEY] if c.kind == "ServiceAccount"] + [scaled]
+    assert statefulset.fingerprint != scaled.fingerprint
+    for _ in range(3):
+        world.now += 60
+        world.check()
+    assert world.runs() == 1  # frozen: nothing re-applied, however often it is checked
+    warnings = [m for reason, m in world.recorder.posted if reason == "DriftDetected"]
+    assert warnings == [
+        "owned objects were changed outside the operator: Service/t-io deleted, StatefulSet/t-p changed; "
+        "not repaired: the tenant's drift-policy is report"
+    ]
+    assert drift_count(world) == 1
+    # A further edit is new drift: reported and counted again.
+    world.children[KEY] = world.children[KEY][1:]
+    world.check()
+    assert world.runs() == 1 and drift_count(world) == 2
+    # Setting or removing the annotation is no input of the playbook; the next check repairs.
+    world.tenant["metadata"]["annotations"] = {"operator.rustfs.com/drift-policy": "repair"}
+    world.tenant["metadata"]["resourceVersion"] = "60"
+    world.view.put_tenant(world.tenant)
+    world.check()
+    assert world.runs() == 2
+    assert world.recorder.posted[-1][0] == "DriftDetected" and world.recorder.posted[-1][1].endswith("re-applying")
+    assert drift_count(world) == 2  # the same drift, not counted twice
 
 
 def test_the_states_a_tenant_goes_through(world: World) -> None:
@@ -606,3 +646,12 @@ def test_a_run_that_met_an_outage_is_retried_at_once_without_an_error_status(wor
         assert world.reconciler.memory[KEY].failures == 0
 
     asyncio.run(scenario())
+
+
+def test_setting_the_drift_policy_starts_no_run(world: World) -> None:
+    world.settle()
+    world.tenant["metadata"]["annotations"] = {"operator.rustfs.com/drift-policy": "report"}
+    world.tenant["metadata"]["resourceVersion"] = "70"
+    world.view.put_tenant(world.tenant)
+    world.check()
+    assert world.runs() == 1 and drift_count(world) == 0
