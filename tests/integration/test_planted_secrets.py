@@ -15,7 +15,9 @@ everything that came out:
 - render mode: `-vvv` output and the files written, from a file that holds the Secrets next to the
   Tenant, as users keep them;
 - support output: `kubectl describe` and `kubectl get -o yaml` of the Tenant, its StatefulSet and pod,
-  and the demo's summary (`hack/demo_summary.py`), which is what a bug report carries.
+  the demo's summary (`hack/demo_summary.py`) and every file of the support bundle
+  (`rustfs.operator.support_bundle`, with the operator's log and metrics in operator mode), which is
+  what a bug report carries.
 
 Each value is searched raw and base64-encoded (a dumped Secret shows base64), and inside every base64
 blob of the texts, inflated when it is zlib-compressed: the tenant role passes its plan from task to
@@ -32,6 +34,7 @@ import os
 import re
 import subprocess
 import sys
+import tarfile
 import uuid
 import zlib
 from collections.abc import Iterable, Mapping
@@ -377,6 +380,27 @@ def capture_support_output(capture: Capture, kubeconfig: Path, namespace: str, n
     capture.add(f"demo_summary.py summary {namespace}/{name}", summary.stdout + summary.stderr)
 
 
+def support_bundle(tmp_path: Path, namespace: str, name: str, *extra: str) -> tuple[PlaybookRun, Path]:
+    """Run `rustfs.operator.support_bundle -vvv` as docs/support-bundle.md says (EXTRA: more `-e` pairs);
+    (the run, the directory its archive was unpacked into)."""
+    dest = tmp_path / f"bundle-{uuid.uuid4().hex[:6]}"
+    options = [f"namespace={namespace}", f"name={name}", f"dest={dest}", *extra]
+    run = run_playbook("rustfs.operator.support_bundle", "-vvv", *(p for o in options for p in ("-e", o)))
+    assert run.returncode == 0, run.output[-4000:]
+    unpacked = dest / "unpacked"
+    with tarfile.open(dest / f"rustfs-support-{namespace}-{name}.tar.gz") as archive:
+        archive.extractall(unpacked, filter="data")
+    return run, unpacked
+
+
+def capture_support_bundle(capture: Capture, tmp_path: Path, namespace: str, name: str, *extra: str) -> Path:
+    """The support bundle's playbook output and every file of its archive; the archive's root directory."""
+    run, unpacked = support_bundle(tmp_path, namespace, name, *extra)
+    capture.add(f"ansible-playbook rustfs.operator.support_bundle -vvv {namespace}/{name}", run.output)
+    capture.add_tree(f"support bundle of {namespace}/{name}", unpacked)
+    return unpacked / f"rustfs-support-{namespace}-{name}"
+
+
 # --- fixtures -----------------------------------------------------------------------------------------
 
 
@@ -468,6 +492,8 @@ def test_playbook_and_render_modes_print_and_write_no_planted_value(
 
     capture_namespace(capture, api, namespace, ours)
     capture_support_output(capture, kubeconfig, namespace, GOOD)
+    for name in (GOOD, *REFUSED):
+        capture_support_bundle(capture, tmp_path, namespace, name)
     assert_no_leak(needles(planted), capture.texts)
 
 
@@ -475,7 +501,7 @@ def test_playbook_and_render_modes_print_and_write_no_planted_value(
 
 
 def test_operator_mode_logs_and_writes_no_planted_value(
-    api: client.ApiClient, kubeconfig: Path, namespace: str, operator_home: Any, planted: Planted
+    api: client.ApiClient, kubeconfig: Path, namespace: str, operator_home: Any, planted: Planted, tmp_path: Path
 ) -> None:
     capture = Capture()
     names = {GOOD: "", **{name: broken for name, (broken, _) in REFUSED.items()}}
@@ -502,6 +528,12 @@ def test_operator_mode_logs_and_writes_no_planted_value(
             capture.add(f"operator {path}", body)
         capture_namespace(capture, api, namespace, ours)
         capture_support_output(capture, kubeconfig, namespace, GOOD)
+        sources = (
+            f"operator_log_file={operator.log}",
+            f"operator_metrics_url=http://127.0.0.1:{operator.port}/metrics",
+        )
+        for name in names:
+            capture_support_bundle(capture, tmp_path, namespace, name, *sources)
         # Before the deletion below, which removes each tenant's run directory.
         work = operator.work / f"work-{operator.port}"
         files = capture.add_tree("operator work directory", work)
