@@ -58,11 +58,15 @@ def plain(obj: Any) -> Any:
     return obj.to_dict() if hasattr(obj, "to_dict") else obj
 
 
-def get_or_none(client: Any, kind: str, api_version: str, name: str, namespace: str) -> dict[str, Any] | None:
-    """404 means absent; every other API error must surface, not read as 'absent'."""
+def get_or_none(
+    client: Any, kind: str, api_version: str, name: str, namespace: str | None, **params: Any
+) -> dict[str, Any] | None:
+    """404 means absent; every other API error must surface, not read as 'absent'.
+
+    NAMESPACE is None for a cluster-scoped KIND; PARAMS go to the request (header_params, ...)."""
     resource = client.resource(kind, api_version)
     try:
-        found: dict[str, Any] = plain(client.get(resource, name=name, namespace=namespace))
+        found: dict[str, Any] = plain(client.get(resource, name=name, namespace=namespace, **params))
         return found
     except NotFoundError:
         return None
