@@ -148,10 +148,10 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
-import yaml
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
 
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
+from ansible_collections.rustfs.operator.plugins.module_utils import drift_check
 from ansible_collections.rustfs.operator.plugins.module_utils.argument_specs import (
     CLUSTER_DOMAIN_SPEC,
     DEFAULT_IMAGE_SPEC,
@@ -176,7 +176,11 @@ from ansible_collections.rustfs.operator.plugins.module_utils.kube import (
 )
 from ansible_collections.rustfs.operator.plugins.module_utils.live import list_labelled
 from ansible_collections.rustfs.operator.plugins.module_utils.model import JSON, as_dict
-from ansible_collections.rustfs.operator.plugins.modules import drift
+
+try:
+    import yaml
+except ImportError:  # pragma: no cover - the import sanity test runs without it (requirements.txt)
+    yaml = None  # type: ignore[assignment]
 
 ARGUMENT_SPEC: dict[str, Any] = {
     **AUTH_ARG_SPEC,
@@ -189,7 +193,6 @@ ARGUMENT_SPEC: dict[str, Any] = {
 }
 # The Secret's metadata only: the API server sends no data, so no value ever reaches this process.
 METADATA_ONLY = {"Accept": "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1"}
-DENIED = (ForbiddenError, UnauthorizedError)
 
 
 def list_tenants(client: Any, namespaces: list[str], selector: str | None) -> list[dict[str, Any]]:
@@ -208,7 +211,7 @@ def _denied(what: str, error: Exception) -> str:
 def read_namespace(client: Any, name: str) -> dict[str, Any] | str:
     try:
         found = get_or_none(client, "Namespace", "v1", name, None)
-    except DENIED as error:
+    except (ForbiddenError, UnauthorizedError) as error:
         return _denied(f"namespace {name}", error)
     return found if found is not None else f"namespace {name} not found"
 
@@ -216,7 +219,7 @@ def read_namespace(client: Any, name: str) -> dict[str, Any] | str:
 def read_pdbs(client: Any, namespace: str, tenant: str) -> list[dict[str, Any]] | str:
     try:
         return list_labelled(client, "PodDisruptionBudget", "policy/v1", namespace, tenant)
-    except DENIED as error:
+    except (ForbiddenError, UnauthorizedError) as error:
         return _denied(f"the PodDisruptionBudgets of {namespace}", error)
 
 
@@ -224,7 +227,7 @@ def read_secret_metadata(client: Any, namespace: str, name: str) -> dict[str, An
     """The Secret's metadata only (PartialObjectMetadata): never its data."""
     try:
         found = get_or_none(client, "Secret", "v1", name, namespace, header_params=METADATA_ONLY)
-    except DENIED as error:
+    except (ForbiddenError, UnauthorizedError) as error:
         return _denied(f"Secret {name}", error)
     return None if found is None else {"metadata": as_dict(found.get("metadata"))}
 
@@ -233,12 +236,12 @@ def read_drift(client: Any, params: dict[str, Any], namespace: str, name: str) -
     """The drift check of rustfs.operator.drift (read-only), or why it could not be made."""
     options = {key: params[key] for key in (*AUTH_ARG_SPEC, "cluster_domain", "default_image")}
     try:
-        found = drift.execute(
+        found = drift_check.execute(
             client, {**options, "definition": None, "name": name, "namespace": namespace}, True, False
         )
     except ModuleFailure as failure:
         return unknown(str(failure))
-    except DENIED as error:
+    except (ForbiddenError, UnauthorizedError) as error:
         return unknown(_denied("the objects the drift check compares", error))
     except Exception as error:  # one tenant the check cannot handle must not stop the report of the others
         return unknown(f"the drift check failed: {error_detail(error)}"[:300])

@@ -147,14 +147,13 @@ redactions:
 
 import os
 import tempfile
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from ansible.module_utils.urls import open_url
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
 
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
@@ -296,7 +295,7 @@ def _metrics(collected: sb.Collected, client: Any, params: dict[str, Any], where
     url = str(params["operator_metrics_url"])
     if not url.startswith(("http://", "https://")):
         raise ValueError("operator_metrics_url must be an http:// or https:// URL")
-    with urllib.request.urlopen(url, timeout=params["timeout"]) as response:
+    with open_url(url, timeout=params["timeout"]) as response:
         text = response.read(MAX_LOG_BYTES).decode("utf-8", "replace")
     collected.operator_metrics.append((url, text))
     collected.sources.append(sb.Source(where, True))
