@@ -31,6 +31,7 @@ OWNED_KINDS = (
     ("RoleBinding", "rbac.authorization.k8s.io/v1"),
     ("Service", "v1"),
     ("PodDisruptionBudget", "policy/v1"),
+    ("Ingress", "networking.k8s.io/v1"),
     ("StatefulSet", "apps/v1"),
 )
 TLS_HASH_PATH = f"spec.template.metadata.annotations.{c.ANNOTATION_TLS_HASH}"
