@@ -17,6 +17,7 @@ import pytest
 import yaml
 from kubernetes import client
 from kubernetes.client.rest import ApiException
+from operator_support import active_operator, label_tenant, wait_until
 from support.playbook import PlaybookRun, run_playbook
 
 pytestmark = pytest.mark.integration
@@ -230,3 +231,58 @@ def test_render_mode_shows_the_objects(tmp_path: Path) -> None:
     assert route["metadata"]["name"] == "exposed-io"
     assert route["spec"]["rules"] == [{"backendRefs": [{"name": "exposed-io", "port": 9000}]}]
     assert "ownerReferences" not in route["metadata"]  # render mode has no Tenant uid
+
+
+def create_tenant(api: client.ApiClient, document: dict[str, Any]) -> dict[str, Any]:
+    """Create the Tenant with this checkout's CRD (created under another checkout's, spec.exposure is pruned)."""
+    custom = client.CustomObjectsApi(api)
+    ns, name = document["metadata"]["namespace"], document["metadata"]["name"]
+    for _attempt in range(4):
+        tenant_crd(api)
+        made: dict[str, Any] = custom.create_namespaced_custom_object("rustfs.com", "v1alpha1", ns, "tenants", document)
+        if "exposure" in made["spec"]:
+            return made
+        custom.delete_namespaced_custom_object("rustfs.com", "v1alpha1", ns, "tenants", name)
+        kube.wait_gone(lambda: custom.get_namespaced_custom_object("rustfs.com", "v1alpha1", ns, "tenants", name))
+    raise AssertionError("spec.exposure was pruned on every attempt")
+
+
+def settled(api: client.ApiClient, namespace: str) -> bool:
+    found = client.CustomObjectsApi(api).get_namespaced_custom_object(
+        "rustfs.com", "v1alpha1", namespace, "tenants", "exposed"
+    )
+    status = found.get("status") or {}
+    last = status.get("lastRun") or {}
+    return bool(
+        status.get("currentState") == "Ready"
+        and last.get("childrenDigest")
+        and last.get("generation") == found["metadata"]["generation"]
+    )
+
+
+def test_operator_applies_repairs_and_removes_its_ingress(
+    api: client.ApiClient, operator_home: Any, exposure_namespace: str
+) -> None:
+    """The operator, with exactly its shipped RBAC: it applies the Ingress, watches it (a deleted one comes
+    back), and deletes it when the spec no longer asks for it."""
+    ns = exposure_namespace
+    exposure = {"s3": {"ingress": {"hosts": ["s3.exposed.example"]}}}
+    with active_operator(operator_home, "exposure") as operator:
+        made = create_tenant(api, label_tenant(tenant(ns, exposure), operator.instance))
+        networking = client.NetworkingV1Api(api)
+        first = wait_until(lambda: ingresses(api, ns).get("exposed-io"), what="the Ingress applied")
+        assert first.metadata.owner_references[0].uid == made["metadata"]["uid"]
+        # Settled: Ready, and the children the operator compares against recorded (with the Ingress).
+        wait_until(lambda: settled(api, ns), timeout=120, what="the tenant Ready with its children recorded")
+
+        networking.delete_namespaced_ingress("exposed-io", ns)
+        wait_until(
+            lambda: (found := ingresses(api, ns).get("exposed-io")) and found.metadata.uid != first.metadata.uid,
+            what="the deleted Ingress restored",
+        )
+
+        custom = client.CustomObjectsApi(api)
+        current = custom.get_namespaced_custom_object("rustfs.com", "v1alpha1", ns, "tenants", "exposed")
+        current["spec"].pop("exposure")
+        custom.replace_namespaced_custom_object("rustfs.com", "v1alpha1", ns, "tenants", "exposed", current)
+        wait_until(lambda: "exposed-io" not in ingresses(api, ns), what="the Ingress deleted")
