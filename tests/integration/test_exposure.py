@@ -81,6 +81,18 @@ def play(api: client.ApiClient, document: dict[str, Any], tmp_path: Path, wait: 
     return done
 
 
+def ready(api: client.ApiClient, namespace: str) -> bool:
+    """Ready at its generation: a rerun then has no status left to write (on 2 shared cores a run's own
+    wait may end before the pods are ready)."""
+    found = client.CustomObjectsApi(api).get_namespaced_custom_object(
+        "rustfs.com", "v1alpha1", namespace, "tenants", "exposed"
+    )
+    status = found.get("status") or {}
+    return bool(
+        status.get("currentState") == "Ready" and status.get("observedGeneration") == found["metadata"]["generation"]
+    )
+
+
 def changed_tasks(run: PlaybookRun) -> str:
     """The tasks of RUN that reported a change, with what they said: why a rerun was not a no-op."""
     tasks, task = [], ""
@@ -157,6 +169,7 @@ def test_ingress_applied_idempotent_and_only_ours_removed(
     assert found["exposed-console"].spec.tls[0].secret_name == "console-public"
     assert "nginx.ingress.kubernetes.io/backend-protocol" not in (s3.metadata.annotations or {})
 
+    wait_until(lambda: ready(api, ns), timeout=120, what="the tenant Ready")
     again = play(api, tenant(ns, exposure), tmp_path)
     assert again.returncode == 0 and again.changed == 0, changed_tasks(again)
 
@@ -169,6 +182,7 @@ def test_ingress_applied_idempotent_and_only_ours_removed(
     gone = play(api, tenant(ns, None), tmp_path)
     assert gone.returncode == 0, gone.output
     assert set(ingresses(api, ns)) == {"hand-made"}
+    wait_until(lambda: ready(api, ns), timeout=120, what="the tenant Ready")
     settled = play(api, tenant(ns, None), tmp_path)
     assert settled.returncode == 0 and settled.changed == 0, changed_tasks(settled)
 
@@ -194,6 +208,7 @@ def test_gateway_api_routes_on_the_real_crds(
     assert console.metadata.annotations["nginx.ingress.kubernetes.io/backend-protocol"] == "HTTPS"
     assert console.spec.tls[0].secret_name == "exposed-tls"  # the operator-generated certificate's Secret
 
+    wait_until(lambda: ready(api, ns), timeout=120, what="the tenant Ready")
     again = play(api, tenant(ns, exposure, GENERATED_TLS), tmp_path)
     assert again.returncode == 0 and again.changed == 0, changed_tasks(again)
 
