@@ -127,8 +127,9 @@ def child_of(kind: str, body: Mapping[str, Any], seen: float) -> Child:
     metadata = body.get("metadata") or {}
     owners = [(o.get("uid"), o.get("controller")) for o in metadata.get("ownerReferences") or []]
     fingerprint = _hash([metadata.get("generation"), metadata.get("labels"), metadata.get("annotations"), owners])
-    if kind == "PodDisruptionBudget":
-        # Its status moves with every pod's readiness: only what we apply counts as drift.
+    if kind in ("PodDisruptionBudget", "Ingress"):
+        # Their status moves on its own (pods' readiness, a load balancer's address): only what we apply
+        # counts as drift.
         return Child(kind, str(metadata.get("name")), fingerprint, seen)
     if kind == "StatefulSet":
         slim = {

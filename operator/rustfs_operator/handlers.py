@@ -38,6 +38,9 @@ CHILD_KINDS: dict[str, tuple[str, str, str]] = {
     "Role": ("rbac.authorization.k8s.io", "v1", "roles"),
     "RoleBinding": ("rbac.authorization.k8s.io", "v1", "rolebindings"),
     "PodDisruptionBudget": ("policy", "v1", "poddisruptionbudgets"),
+    # spec.exposure's Ingresses. Its Gateway API routes are not watched: scanning is disabled, and a
+    # watch of a kind whose CRD is not installed would keep the operator from starting (docs/exposure.md).
+    "Ingress": ("networking.k8s.io", "v1", "ingresses"),
 }
 OWNED = {"rustfs.tenant": kopf.PRESENT}
 SECRETS_INDEX = "rustfs_secrets"

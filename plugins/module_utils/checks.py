@@ -39,6 +39,7 @@ from decimal import Decimal
 from typing import Any
 
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import FieldError, field_error
+from ansible_collections.rustfs.operator.plugins.module_utils.exposure import exposure_checks
 from ansible_collections.rustfs.operator.plugins.module_utils.model import JSON, Pool, Tenant, as_dict, as_list
 from ansible_collections.rustfs.operator.plugins.module_utils.naming import pool_labels
 from ansible_collections.rustfs.operator.plugins.module_utils.quantity import parse_quantity
@@ -135,6 +136,9 @@ class ClusterFacts:
     storage_classes: tuple[StorageClass, ...] | None = None
     nodes: tuple[Node, ...] | None = None
     priority_classes: frozenset[str] | None = None
+    # Read only for a tenant whose spec.exposure names them (exposure_kube.with_exposure_facts).
+    gateway_kinds: frozenset[str] | None = None
+    ingress_classes: frozenset[str] | None = None
 
     @classmethod
     def from_api(
@@ -497,4 +501,5 @@ def configuration_problems(
     problems += _scheduling_checks(tenant, facts)
     problems += _priority_checks(tenant, facts)
     warnings += _mixed_storage_classes(tenant, facts)
-    return problems, warnings
+    exposure_problems, exposure_warnings = exposure_checks(tenant, facts.gateway_kinds, facts.ingress_classes)
+    return problems + exposure_problems, warnings + exposure_warnings

@@ -25,6 +25,11 @@ def console_service_name(tenant_name: str) -> str:
     return f"{tenant_name}-console"
 
 
+def exposure_name(tenant_name: str, endpoint: str) -> str:
+    """An Ingress or route is named like the Service it sends traffic to (endpoint s3 or console)."""
+    return io_service_name(tenant_name) if endpoint == "s3" else console_service_name(tenant_name)
+
+
 def headless_service_name(tenant_name: str) -> str:
     return f"{tenant_name}-hl"
 

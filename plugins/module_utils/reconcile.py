@@ -28,7 +28,9 @@ from ansible_collections.rustfs.operator.plugins.module_utils.credentials import
 from ansible_collections.rustfs.operator.plugins.module_utils.decommission import active_document, decommissioned_pools
 from ansible_collections.rustfs.operator.plugins.module_utils.disruption import PDB_KIND
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import ModuleFailure
+from ansible_collections.rustfs.operator.plugins.module_utils.exposure_kube import delete_stale, with_exposure_facts
 from ansible_collections.rustfs.operator.plugins.module_utils.live import list_labelled, read_state, read_tenant
+from ansible_collections.rustfs.operator.plugins.module_utils.model import parse_tenant
 from ansible_collections.rustfs.operator.plugins.module_utils.plan import claims_to_patch, plan_tenant
 from ansible_collections.rustfs.operator.plugins.module_utils.pool_lifecycle import carry_out
 from ansible_collections.rustfs.operator.plugins.module_utils.progress import (
@@ -54,6 +56,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils.reconcile_steps im
 )
 from ansible_collections.rustfs.operator.plugins.module_utils.render import RenderOptions
 from ansible_collections.rustfs.operator.plugins.module_utils.rollout import plan_rollout
+from ansible_collections.rustfs.operator.plugins.module_utils.schema import drop_nulls, pruned_spec
 from ansible_collections.rustfs.operator.plugins.module_utils.server_apply import apply_object, read
 from ansible_collections.rustfs.operator.plugins.module_utils.status_write import with_lifecycle, write_status
 from ansible_collections.rustfs.operator.plugins.module_utils.tls import inputs_from
@@ -110,7 +113,9 @@ def plan_phase(client: Any, request: Request, facts: ClusterFacts | None = None)
     plan = plan_tenant(document, statefulsets, stored_status, _options(request), facts)
     if not plan["problems"]:
         active = active_document(document, stored_status)
-        found, outcome.warnings = check_configuration(facts, active, statefulsets)
+        found, outcome.warnings = check_configuration(
+            with_exposure_facts(client, facts, parse_tenant(pruned_spec(drop_nulls(active)))), active, statefulsets
+        )
         problems = found + foreign_statefulsets(client, plan["statefulsets"], statefulsets, name) + problems
     problems = plan["problems"] + problems
     progress = Progress(
@@ -204,6 +209,13 @@ def shared_phase(client: Any, progress: Progress, show_diff: bool, tls: Mapping[
         # The spec makes an object the API server refuses: retrying cannot help, the spec must change.
         # (A Certificate is the tls role's to apply; here only when the role did not run.)
         outcome.problems = [rejected.problem]
+        return
+    # After the new ones are applied (an Ingress replaced by an HTTPRoute never leaves a gap): our
+    # Ingresses and routes that spec.exposure no longer asks for. Owned only: nobody else's are listed.
+    if progress.document["metadata"].get("uid"):
+        removed = delete_stale(client, parse_tenant(pruned_spec(drop_nulls(dict(progress.document)))), dry_run)
+        outcome.writes += 0 if dry_run else len(removed)
+        outcome.changes += removed
 
 
 def lifecycle_phase(client: Any, progress: Progress) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
 from ansible_collections.rustfs.operator.plugins.module_utils.disruption import pod_disruption_budgets
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import FieldError, TenantInvalidError
+from ansible_collections.rustfs.operator.plugins.module_utils.exposure import exposure_objects
 from ansible_collections.rustfs.operator.plugins.module_utils.model import JSON, Tenant, parse_tenant
 from ansible_collections.rustfs.operator.plugins.module_utils.rbac import rbac_objects
 from ansible_collections.rustfs.operator.plugins.module_utils.schema import drop_nulls, pruned_spec
@@ -59,7 +60,8 @@ def owner_reference(tenant: Tenant) -> JSON | None:
 
 
 def objects_for(tenant: Tenant, options: RenderOptions) -> list[JSON]:
-    """Apply order: identity, network, certificates, disruption budgets, then workloads.
+    """Apply order: identity, network (Services, then spec.exposure's Ingresses and routes), certificates,
+    disruption budgets, then workloads.
 
     Pods start with DNS in place, and a pool's PodDisruptionBudget exists before its first pod, so
     no drain can catch a pool unprotected. (plan.py applies every non-StatefulSet object before the
@@ -71,6 +73,7 @@ def objects_for(tenant: Tenant, options: RenderOptions) -> list[JSON]:
         objects.append(account)
     objects += rbac_objects(tenant)
     objects += services(tenant)
+    objects += exposure_objects(tenant)
     objects += certificate_objects(tenant, options.cluster_domain)
     objects += pod_disruption_budgets(tenant)
     objects += [statefulset(tenant, index, options.cluster_domain, options.tls) for index in range(len(tenant.pools))]

@@ -23,6 +23,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils.erasure import (
     volumes_overridden,
 )
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import FieldError, field_error
+from ansible_collections.rustfs.operator.plugins.module_utils.exposure import validate_exposure
 from ansible_collections.rustfs.operator.plugins.module_utils.model import Tenant, as_dict, as_list, parse_tenant
 from ansible_collections.rustfs.operator.plugins.module_utils.naming import peer_dns_label_length, statefulset_name
 from ansible_collections.rustfs.operator.plugins.module_utils.schema import drop_nulls, pruned_spec, schema_errors
@@ -296,6 +297,7 @@ def validate_tenant(
         validate_encryption,
         validate_provisioning,
         validate_tls,
+        validate_exposure,
         security_errors,
     ):
         errors += rule(tenant)

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import gateway_api
 import kube
 import pytest
 from kubernetes import client
@@ -127,3 +128,9 @@ def cluster_restored(api: client.ApiClient) -> Iterator[None]:
         yield
     finally:
         kube.restore_cluster(api)
+
+
+@pytest.fixture(scope="session")
+def gateway_api_crds(api: client.ApiClient) -> None:
+    """The Gateway API CRDs (standard channel, the version of tests/cluster/versions.env) installed."""
+    gateway_api.install(api)

@@ -477,7 +477,8 @@ def test_second_replica_stays_passive_and_takes_over(api: client.ApiClient, name
 
 
 def test_shipped_rbac_is_least_privilege() -> None:
-    """No wildcard, no delete of owned kinds but StatefulSets (garbage collection does it), never a Secret delete.
+    """No wildcard, no delete of owned kinds but StatefulSets and spec.exposure's Ingresses and routes
+    (garbage collection does it), never a Secret delete.
 
     Secret writes exist only for TLS certificates the collection generates and rotates
     ({t}-tls, {t}-tls-ca); user Secrets are never written (the tls role refuses a
@@ -490,6 +491,9 @@ def test_shipped_rbac_is_least_privilege() -> None:
             assert set(rule["verbs"]) <= {"get", "list", "watch", "create", "update", "patch"}
         if set(rule["resources"]) & {"services", "serviceaccounts", "roles", "rolebindings", "poddisruptionbudgets"}:
             assert "delete" not in rule["verbs"]
+        if "delete" in rule["verbs"] and set(rule["resources"]) & {"ingresses", "httproutes", "tlsroutes"}:
+            # The Ingresses and routes spec.exposure no longer asks for, and only those (a rule of their own).
+            assert set(rule["resources"]) <= {"ingresses", "httproutes", "tlsroutes"}
         if "delete" in rule["verbs"] and "statefulsets" in rule["resources"]:
             # Only for volume expansion (an orphaning delete, pods and claims kept), in a rule of its own.
             assert rule["resources"] == ["statefulsets"] and rule["verbs"] == ["delete"]

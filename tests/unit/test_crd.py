@@ -742,6 +742,18 @@ CEL_RULES: list[tuple[str, str, str | None]] = [
         ),
         None,
     ),
+    ("spec.exposure.s3", "!(has(self.httpRoute) && has(self.tlsRoute))", None),
+    ("spec.exposure.console", "!(has(self.httpRoute) && has(self.tlsRoute))", None),
+    (
+        "spec.exposure.s3.ingress.tls",
+        "has(self.secretName) != (has(self.tenantCertificate) && self.tenantCertificate)",
+        "tls takes either secretName or tenantCertificate true, not both and not neither",
+    ),
+    (
+        "spec.exposure.console.ingress.tls",
+        "has(self.secretName) != (has(self.tenantCertificate) && self.tenantCertificate)",
+        "tls takes either secretName or tenantCertificate true, not both and not neither",
+    ),
 ]
 
 
