@@ -49,8 +49,10 @@ from ansible_collections.rustfs.operator.plugins.module_utils.reconcile_steps im
     read_facts,
     record_applied,
     remember_if_good,
+    remove_stale_network_policies,
     tenant_resource,
     wait_for_pools,
+    with_namespace_facts,
 )
 from ansible_collections.rustfs.operator.plugins.module_utils.render import RenderOptions
 from ansible_collections.rustfs.operator.plugins.module_utils.rollout import plan_rollout
@@ -105,6 +107,7 @@ def plan_phase(client: Any, request: Request, facts: ClusterFacts | None = None)
         metadata["uid"] = tenant["metadata"]["uid"]
     if facts is None:
         facts = read_facts(client)
+    facts = with_namespace_facts(client, facts, namespace)
     stored_status = (tenant or {}).get("status") or {}
     statefulsets = [without_bookkeeping(s) for s in live["statefulsets"]]
     plan = plan_tenant(document, statefulsets, stored_status, _options(request), facts)
@@ -204,6 +207,8 @@ def shared_phase(client: Any, progress: Progress, show_diff: bool, tls: Mapping[
         # The spec makes an object the API server refuses: retrying cannot help, the spec must change.
         # (A Certificate is the tls role's to apply; here only when the role did not run.)
         outcome.problems = [rejected.problem]
+        return
+    remove_stale_network_policies(client, outcome, progress.document, progress.plan["objects"], dry_run)
 
 
 def lifecycle_phase(client: Any, progress: Progress) -> None:

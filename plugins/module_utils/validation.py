@@ -25,6 +25,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils.erasure import (
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import FieldError, field_error
 from ansible_collections.rustfs.operator.plugins.module_utils.model import Tenant, as_dict, as_list, parse_tenant
 from ansible_collections.rustfs.operator.plugins.module_utils.naming import peer_dns_label_length, statefulset_name
+from ansible_collections.rustfs.operator.plugins.module_utils.network_policy import network_policy_errors
 from ansible_collections.rustfs.operator.plugins.module_utils.schema import drop_nulls, pruned_spec, schema_errors
 from ansible_collections.rustfs.operator.plugins.module_utils.security import security_errors
 from ansible_collections.rustfs.operator.plugins.module_utils.tls_validation import validate_tls
@@ -297,6 +298,7 @@ def validate_tenant(
         validate_provisioning,
         validate_tls,
         security_errors,
+        network_policy_errors,
     ):
         errors += rule(tenant)
     if erasure_layout:
