@@ -38,6 +38,7 @@ CHILD_KINDS: dict[str, tuple[str, str, str]] = {
     "Role": ("rbac.authorization.k8s.io", "v1", "roles"),
     "RoleBinding": ("rbac.authorization.k8s.io", "v1", "rolebindings"),
     "PodDisruptionBudget": ("policy", "v1", "poddisruptionbudgets"),
+    "NetworkPolicy": ("networking.k8s.io", "v1", "networkpolicies"),
 }
 OWNED = {"rustfs.tenant": kopf.PRESENT}
 SECRETS_INDEX = "rustfs_secrets"

@@ -16,7 +16,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils import constants a
 from ansible_collections.rustfs.operator.plugins.module_utils import tls_kube, tls_observe
 from ansible_collections.rustfs.operator.plugins.module_utils.drift import drift_report, summary_lines
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import ModuleFailure
-from ansible_collections.rustfs.operator.plugins.module_utils.kube import ResourceNotFoundError
+from ansible_collections.rustfs.operator.plugins.module_utils.kube import ForbiddenError, ResourceNotFoundError
 from ansible_collections.rustfs.operator.plugins.module_utils.live import list_labelled, read_tenant
 from ansible_collections.rustfs.operator.plugins.module_utils.plan import plan_tenant
 from ansible_collections.rustfs.operator.plugins.module_utils.progress import without_bookkeeping
@@ -31,8 +31,13 @@ OWNED_KINDS = (
     ("RoleBinding", "rbac.authorization.k8s.io/v1"),
     ("Service", "v1"),
     ("PodDisruptionBudget", "policy/v1"),
+    ("NetworkPolicy", "networking.k8s.io/v1"),
     ("StatefulSet", "apps/v1"),
 )
+# Kinds a tenant has only when its spec asks for them (spec.networkPolicy): a reader not allowed to list
+# them sees none (the report's read-only RBAC may leave them out); a spec that asks for them still
+# reads each rendered one, which fails loudly without the permission.
+OPTIONAL_KINDS = frozenset({"NetworkPolicy"})
 TLS_HASH_PATH = f"spec.template.metadata.annotations.{c.ANNOTATION_TLS_HASH}"
 
 
@@ -104,7 +109,12 @@ def execute(client: Any, params: dict[str, Any], check_mode: bool, diff: bool) -
     }
     owned = []
     for kind, api_version in OWNED_KINDS:
-        found = statefulsets if kind == "StatefulSet" else list_labelled(client, kind, api_version, namespace, name)
+        try:
+            found = statefulsets if kind == "StatefulSet" else list_labelled(client, kind, api_version, namespace, name)
+        except ForbiddenError:
+            if kind not in OPTIONAL_KINDS:
+                raise
+            found = []
         owned += [{**o, "kind": kind} for o in found]
     skip = (lambda path: path == TLS_HASH_PATH) if not_compared else None
     report = drift_report(desired, live, owned, skip)
