@@ -26,6 +26,7 @@ ones of this tenant that are no longer rendered (reconcile_steps.remove_stale_ne
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -70,7 +71,8 @@ def enabled(tenant: Tenant) -> bool:
 
 
 def _peers(values: Any) -> list[JSON]:
-    return [as_dict(peer) for peer in as_list(values)]
+    """Copies: a caller changing a rendered policy must not change the Tenant it came from."""
+    return [copy.deepcopy(as_dict(peer)) for peer in as_list(values)]
 
 
 def _tcp(port: int) -> JSON:
@@ -153,10 +155,10 @@ def _egress_policy(tenant: Tenant) -> JSON | None:
     if not egress_restricted(tenant):
         return None
     rules: list[JSON] = [
-        {"to": [dict(DNS_PEER)], "ports": [{"protocol": "UDP", "port": DNS_PORT}, _tcp(DNS_PORT)]},
+        {"to": [copy.deepcopy(DNS_PEER)], "ports": [{"protocol": "UDP", "port": DNS_PORT}, _tcp(DNS_PORT)]},
         {"to": [_own_pods(tenant)], "ports": [_tcp(c.S3_PORT)]},
     ]
-    rules += [as_dict(rule) for rule in as_list(settings(tenant).get("egress"))]
+    rules += [copy.deepcopy(as_dict(rule)) for rule in as_list(settings(tenant).get("egress"))]
     return _policy(
         tenant,
         "egress",
