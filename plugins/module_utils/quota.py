@@ -223,7 +223,16 @@ def format_amount(resource: str, amount: Decimal) -> str:
     if amount == amount.to_integral_value():
         whole = int(amount)
         if resource.endswith(("memory", "storage")) and whole:
-            for suffix, size in (("Ti", 2**40), ("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10)):
+            units = (
+                ("Ti", 2**40),
+                ("Gi", 2**30),
+                ("Mi", 2**20),
+                ("T", 10**12),
+                ("G", 10**9),
+                ("M", 10**6),
+                ("Ki", 2**10),
+            )
+            for suffix, size in units:
                 if whole % size == 0:
                     return f"{whole // size}{suffix}"
         return str(whole)
