@@ -14,6 +14,7 @@ from typing import Any
 import kube
 import pytest
 from kubernetes import client
+from operator_support import active_operator, label_tenant, wait_until
 from support.playbook import PlaybookRun, example_tenant, run_playbook
 
 pytestmark = pytest.mark.integration
@@ -181,3 +182,63 @@ def test_isolation_new_tenant_over_quota_or_limit_range_gets_no_statefulset(
         "dev-pool has a limit of 2Gi"
     ) in limited.output
     assert statefulsets(api, namespace) == []
+
+
+# --- operator mode, with exactly the shipped RBAC ------------------------------------------------------
+
+
+def small_tenant(namespace: str, instance: str, **spec: Any) -> dict[str, Any]:
+    tenant = example_tenant("simple-tenant.yaml", namespace)
+    tenant["metadata"]["name"] = "iso"
+    tenant["spec"]["pools"] = [{"name": "pool-0", "servers": 2, "persistence": {"volumesPerServer": 1}}]
+    tenant["spec"].update(spec)
+    return label_tenant(tenant, instance)
+
+
+def wait_state(api: client.ApiClient, namespace: str, wanted: str) -> dict[str, Any]:
+    def probe() -> dict[str, Any] | None:
+        tenant = stored_tenant(api, namespace, "iso")
+        status = tenant.get("status") or {}
+        fresh = status.get("observedGeneration") == tenant["metadata"]["generation"]
+        return tenant if fresh and status.get("currentState") == wanted else None
+
+    found: dict[str, Any] = wait_until(probe, timeout=120, what=f"tenant {namespace}/iso {wanted}")
+    return found
+
+
+def test_isolation_in_operator_mode(api: client.ApiClient, namespace: str, operator_home: Any) -> None:
+    custom = client.CustomObjectsApi(api)
+    with active_operator(operator_home, "isolation") as operator:
+        tenant = small_tenant(namespace, operator.instance, networkPolicy={"enabled": True, "clients": [TEAM]})
+        custom.create_namespaced_custom_object("rustfs.com", "v1alpha1", namespace, "tenants", tenant)
+        wait_state(api, namespace, "Ready")
+        assert set(policies(api, namespace)) == {"iso-peers", "iso-clients", "iso-operator"}
+
+        # Someone deletes one: the operator watches NetworkPolicies and puts it back.
+        client.NetworkingV1Api(api).delete_namespaced_network_policy("iso-peers", namespace)
+        wait_until(lambda: "iso-peers" in policies(api, namespace), what="NetworkPolicy iso-peers restored")
+
+        # Turned off: ours go.
+        stored = stored_tenant(api, namespace, "iso")
+        stored["spec"]["networkPolicy"]["enabled"] = False
+        custom.replace_namespaced_custom_object("rustfs.com", "v1alpha1", namespace, "tenants", "iso", stored)
+        wait_until(lambda: policies(api, namespace) == {}, what="NetworkPolicies removed")
+
+        # A quota the tenant's next pool does not fit: Blocked before any write, with the numbers.
+        client.CoreV1Api(api).create_namespaced_resource_quota(
+            namespace,
+            client.V1ResourceQuota(
+                metadata=client.V1ObjectMeta(name="two-pods"), spec=client.V1ResourceQuotaSpec(hard={"pods": "2"})
+            ),
+        )
+        stored = stored_tenant(api, namespace, "iso")
+        stored["spec"]["pools"].append({"name": "pool-1", "servers": 2, "persistence": {"volumesPerServer": 1}})
+        custom.replace_namespaced_custom_object("rustfs.com", "v1alpha1", namespace, "tenants", "iso", stored)
+        blocked = wait_state(api, namespace, "Blocked")
+        pools_ready = next(c for c in blocked["status"]["conditions"] if c["type"] == "PoolsReady")
+        assert pools_ready["reason"] == "ResourceQuotaExceeded"
+        assert (
+            "allows pods 2" in pools_ready["message"]
+            and "needs 4 (pool pool-0 2, pool pool-1 2)" in (pools_ready["message"])
+        )
+        assert statefulsets(api, namespace) == ["iso-pool-0"]
