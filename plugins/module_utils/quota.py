@@ -136,6 +136,7 @@ class Part:
     priority_class: str = ""
     claims: list[tuple[str | None, Decimal]] = field(default_factory=list)  # (class, storage) per claim
     defaulted: list[str] = field(default_factory=list)  # what a LimitRange filled in, for warnings
+    defaulted_limits: set[str] = field(default_factory=set)
 
     @property
     def best_effort(self) -> bool:
@@ -199,6 +200,7 @@ def part_of(sts: Mapping[str, Any], ranges: Sequence[LimitRange]) -> Part:
         for name, (amount, source) in default_limits.items():
             if name not in limits:
                 limits[name] = amount
+                part.defaulted_limits.add(name)
                 part.defaulted.append(f"{name} limit {format_amount(name, amount)} (LimitRange {source})")
         for name, (amount, source) in default_requests.items():
             if name not in requests:
@@ -379,7 +381,7 @@ def _limit_problems(
                     )
         elif kind == "PersistentVolumeClaim" and not claims_exist:
             path = f"spec.pools[{index}].persistence.volumeClaimTemplate"
-            for _class_name, size in part.claims:
+            for size in sorted({size for _class_name, size in part.claims}):
                 for name, bound in values["max"].items():
                     if name == "storage" and size > bound:
                         found.append(
@@ -398,17 +400,6 @@ def _limit_problems(
                                 f"{part.pool} asks {format_amount(name, size)} per claim",
                             )
                         )
-    for name, request in part.requests.items():
-        limit = part.limits.get(name)
-        if limit is not None and request > limit:
-            found.append(
-                (
-                    f"spec.pools[{index}].resources",
-                    f"pool {part.pool} requests {name} {format_amount(name, request)} "
-                    f"but its limit (from a LimitRange default) is {format_amount(name, limit)}, lower; "
-                    "set the limit",
-                )
-            )
     return found
 
 
@@ -459,6 +450,19 @@ def quota_checks(
                     problems.append(
                         field_error(path, message + ": the API server would refuse the pods", REASON_LIMIT_RANGE)
                     )
+        for name in sorted(part.defaulted_limits):
+            request, limit = part.requests.get(name, Decimal(0)), part.limits[name]
+            if request > limit:
+                # A pool running with these resources predates the LimitRange: reported, not refused.
+                (warnings if part.pool in unchanged else problems).append(
+                    field_error(
+                        f"spec.pools[{index}].resources",
+                        f"pool {part.pool} requests {name} {format_amount(name, request)}, more than the limit "
+                        f"{format_amount(name, limit)} the namespace's LimitRange default gives it: the API server "
+                        "refuses such pods; set the limit",
+                        REASON_LIMIT_RANGE,
+                    )
+                )
         if part.defaulted:
             warnings.append(
                 field_error(

@@ -182,7 +182,7 @@ def test_limit_range_on_claims_only_for_new_claims(eng):
     document = eng.tenant(pools=[pool(eng)])  # claims of 10Gi
     ranges = [limits(PersistentVolumeClaim={"max": {"storage": "5Gi"}})]
     problems, _ = run(document, ranges=ranges)
-    assert summary(problems) == [("spec.pools[0].persistence.volumeClaimTemplate", "LimitRangeExceeded")] * 2
+    assert summary(problems) == [("spec.pools[0].persistence.volumeClaimTemplate", "LimitRangeExceeded")]
     assert "allows claims of at most 5Gi, and pool pool-0 asks 10Gi per claim" in problems[0]["message"]
     # The pool exists: its claims were made already and are not made again.
     assert run(document, ranges=ranges, live=eng.statefulsets(eng.render(document))) == ([], [])
@@ -231,3 +231,16 @@ def test_the_refusal_blocks_the_tenant_on_pools_ready(eng):
 )
 def test_format_amount(resource, amount, text):
     assert format_amount(resource, amount) == text
+
+
+def test_a_request_above_the_default_limit_is_refused(eng):
+    # LimitRanger gives the limit; the pod then asks more than its limit, which the API server refuses.
+    document = eng.tenant(pools=[pool(eng, requests={"memory": "4Gi"})])
+    ranges = [limits(Container={"default": {"memory": "1Gi"}, "defaultRequest": {"memory": "1Gi"}})]
+    problems, warnings = run(document, ranges=ranges)
+    assert summary(problems) == [("spec.pools[0].resources", "LimitRangeExceeded")]
+    assert (
+        "requests memory 4Gi, more than the limit 1Gi the namespace's LimitRange default gives it"
+        in (problems[0]["message"])
+    )
+    assert summary(warnings) == [("spec.pools[0].resources", "LimitRangeDefaultApplied")]
