@@ -47,6 +47,13 @@ def stored_tenant(api: client.ApiClient, namespace: str, name: str) -> dict[str,
     return found
 
 
+def make_quota(api: client.ApiClient, namespace: str, name: str, hard: dict[str, str]) -> None:
+    client.CoreV1Api(api).create_namespaced_resource_quota(
+        namespace,
+        client.V1ResourceQuota(metadata=client.V1ObjectMeta(name=name), spec=client.V1ResourceQuotaSpec(hard=hard)),
+    )
+
+
 def test_isolation_policies_applied_once_and_only_ours_removed(
     api: client.ApiClient, namespace: str, tmp_path: Path
 ) -> None:
@@ -109,13 +116,7 @@ def test_isolation_quota_refuses_what_does_not_fit_and_never_an_unchanged_tenant
 ) -> None:
     core = client.CoreV1Api(api)
     # Exactly what the tenant needs: two pods, four 10Gi claims.
-    core.create_namespaced_resource_quota(
-        namespace,
-        client.V1ResourceQuota(
-            metadata=client.V1ObjectMeta(name="team-quota"),
-            spec=client.V1ResourceQuotaSpec(hard={"pods": "2", "requests.storage": "40Gi"}),
-        ),
-    )
+    make_quota(api, namespace, "team-quota", {"pods": "2", "requests.storage": "40Gi"})
     tenant = example_tenant("minimal-dev-tenant.yaml", namespace)
     tenant["spec"]["pools"] = [{"name": "a", "servers": 2, "persistence": {"volumesPerServer": 2}}]
     name = tenant["metadata"]["name"]
@@ -152,13 +153,7 @@ def test_isolation_new_tenant_over_quota_or_limit_range_gets_no_statefulset(
     api: client.ApiClient, namespace: str, tmp_path: Path
 ) -> None:
     core = client.CoreV1Api(api)
-    core.create_namespaced_resource_quota(
-        namespace,
-        client.V1ResourceQuota(
-            metadata=client.V1ObjectMeta(name="small"),
-            spec=client.V1ResourceQuotaSpec(hard={"requests.storage": "5Gi"}),
-        ),
-    )
+    make_quota(api, namespace, "small", {"requests.storage": "5Gi"})
     tenant = example_tenant("minimal-dev-tenant.yaml", namespace)
     refused = play(tenant, tmp_path)
     assert refused.returncode != 0
@@ -225,12 +220,7 @@ def test_isolation_in_operator_mode(api: client.ApiClient, namespace: str, opera
         wait_until(lambda: policies(api, namespace) == {}, what="NetworkPolicies removed")
 
         # A quota the tenant's next pool does not fit: Blocked before any write, with the numbers.
-        client.CoreV1Api(api).create_namespaced_resource_quota(
-            namespace,
-            client.V1ResourceQuota(
-                metadata=client.V1ObjectMeta(name="two-pods"), spec=client.V1ResourceQuotaSpec(hard={"pods": "2"})
-            ),
-        )
+        make_quota(api, namespace, "two-pods", {"pods": "2"})
         stored = stored_tenant(api, namespace, "iso")
         stored["spec"]["pools"].append({"name": "pool-1", "servers": 2, "persistence": {"volumesPerServer": 1}})
         custom.replace_namespaced_custom_object("rustfs.com", "v1alpha1", namespace, "tenants", "iso", stored)
