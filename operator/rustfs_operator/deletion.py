@@ -1,6 +1,7 @@
 """Graceful deletion of a Tenant, behind the operator's finalizer.
 
-Owned objects (StatefulSets, Services, ServiceAccount, RBAC, PodDisruptionBudgets, Ingresses and routes) carry owner
+Owned objects (StatefulSets, Services, ServiceAccount, RBAC, PodDisruptionBudgets, Ingresses and routes,
+NetworkPolicies) carry owner
 references, so garbage collection removes them once the Tenant is gone. The
 finalizer exists to make deletion orderly and reported: no playbook run may
 still be writing children, and the user is told which PersistentVolumeClaims

@@ -41,6 +41,7 @@ CHILD_KINDS: dict[str, tuple[str, str, str]] = {
     # spec.exposure's Ingresses. Its Gateway API routes are not watched: scanning is disabled, and a
     # watch of a kind whose CRD is not installed would keep the operator from starting (docs/exposure.md).
     "Ingress": ("networking.k8s.io", "v1", "ingresses"),
+    "NetworkPolicy": ("networking.k8s.io", "v1", "networkpolicies"),
 }
 OWNED = {"rustfs.tenant": kopf.PRESENT}
 SECRETS_INDEX = "rustfs_secrets"

@@ -34,7 +34,7 @@ Not modelled: topology spread constraints, preferred terms, volume topology, fre
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -42,7 +42,20 @@ from ansible_collections.rustfs.operator.plugins.module_utils.errors import Fiel
 from ansible_collections.rustfs.operator.plugins.module_utils.exposure import exposure_checks
 from ansible_collections.rustfs.operator.plugins.module_utils.model import JSON, Pool, Tenant, as_dict, as_list
 from ansible_collections.rustfs.operator.plugins.module_utils.naming import pool_labels
+from ansible_collections.rustfs.operator.plugins.module_utils.network_policy import network_policy_warnings
 from ansible_collections.rustfs.operator.plugins.module_utils.quantity import parse_quantity
+from ansible_collections.rustfs.operator.plugins.module_utils.quota import (
+    REASON_LIMIT_RANGE,
+    REASON_LIMIT_RANGE_DEFAULT,
+    REASON_QUOTA_EXCEEDED,
+    REASON_QUOTA_NEEDS_RESOURCES,
+    LimitRange,
+    NamespaceFacts,
+    ResourceQuota,
+    limit_range,
+    quota_checks,
+    resource_quota,
+)
 
 REASON_STORAGE_CLASS_NOT_FOUND = "StorageClassNotFound"
 REASON_NO_DEFAULT_STORAGE_CLASS = "DefaultStorageClassMissing"
@@ -58,8 +71,17 @@ PROBLEM_REASONS = (
     REASON_INSUFFICIENT_NODES,
     REASON_RESOURCES_EXCEED_NODES,
     REASON_PRIORITY_CLASS_NOT_FOUND,
+    REASON_QUOTA_EXCEEDED,
+    REASON_QUOTA_NEEDS_RESOURCES,
+    REASON_LIMIT_RANGE,
 )
-WARNING_REASONS = (REASON_NO_DEFAULT_STORAGE_CLASS, REASON_MIXED_STORAGE_CLASSES)
+# LimitRangeExceeded is a warning only for a pool whose running pods it would not refuse today (quota.py).
+WARNING_REASONS = (
+    REASON_NO_DEFAULT_STORAGE_CLASS,
+    REASON_MIXED_STORAGE_CLASSES,
+    REASON_LIMIT_RANGE_DEFAULT,
+    "NetworkPolicyBlocksVault",
+)
 
 DEFAULT_CLASS_ANNOTATIONS = (
     "storageclass.kubernetes.io/is-default-class",
@@ -139,6 +161,8 @@ class ClusterFacts:
     # Read only for a tenant whose spec.exposure names them (exposure_kube.with_exposure_facts).
     gateway_kinds: frozenset[str] | None = None
     ingress_classes: frozenset[str] | None = None
+    # The ResourceQuotas and LimitRanges of one namespace (the tenant's); None: not read.
+    namespace: NamespaceFacts | None = None
 
     @classmethod
     def from_api(
@@ -146,16 +170,41 @@ class ClusterFacts:
         storage_classes: Sequence[Mapping[str, Any]] | None = None,
         nodes: Sequence[Mapping[str, Any]] | None = None,
         priority_classes: Sequence[Mapping[str, Any]] | None = None,
+        namespace: str | None = None,
+        resource_quotas: Sequence[Mapping[str, Any]] | None = None,
+        limit_ranges: Sequence[Mapping[str, Any]] | None = None,
     ) -> ClusterFacts:
         """From the items of the lists the API returns (`storage.k8s.io/v1` StorageClass, `v1` Node,
-        `scheduling.k8s.io/v1` PriorityClass), as plain dicts with the API's camelCase keys."""
-        return cls(
+        `scheduling.k8s.io/v1` PriorityClass; `v1` ResourceQuota and LimitRange of NAMESPACE), as plain
+        dicts with the API's camelCase keys."""
+        facts = cls(
             storage_classes=None if storage_classes is None else tuple(_storage_class(i) for i in storage_classes),
             nodes=None if nodes is None else tuple(_node(i) for i in nodes),
             priority_classes=None
             if priority_classes is None
             else frozenset(str(as_dict(i.get("metadata")).get("name", "")) for i in priority_classes),
         )
+        return facts if namespace is None else facts.with_namespace(namespace, resource_quotas, limit_ranges)
+
+    def with_namespace(
+        self,
+        namespace: str,
+        resource_quotas: Sequence[Mapping[str, Any]] | None,
+        limit_ranges: Sequence[Mapping[str, Any]] | None,
+    ) -> ClusterFacts:
+        """These facts with NAMESPACE's ResourceQuotas and LimitRanges (items of another namespace are
+        left out; None: they could not be read, and their checks are skipped)."""
+
+        def here(item: Mapping[str, Any]) -> bool:
+            return as_dict(item.get("metadata")).get("namespace") in (None, namespace)
+
+        quotas: tuple[ResourceQuota, ...] | None = None
+        if resource_quotas is not None:
+            quotas = tuple(resource_quota(i) for i in resource_quotas if here(i))
+        ranges: tuple[LimitRange, ...] | None = None
+        if limit_ranges is not None:
+            ranges = tuple(limit_range(i) for i in limit_ranges if here(i))
+        return replace(self, namespace=NamespaceFacts(namespace, quotas, ranges))
 
     def default_storage_class(self) -> str | None:
         """The class the API server gives a claim without one: the newest default (then by name)."""
@@ -489,17 +538,26 @@ def _missing_priority(path: str, name: str) -> FieldError:
 
 
 def configuration_problems(
-    tenant: Tenant, facts: ClusterFacts, existing_pools: Collection[str] = ()
+    tenant: Tenant,
+    facts: ClusterFacts,
+    existing_pools: Collection[str] = (),
+    live_statefulsets: Sequence[Mapping[str, Any]] = (),
 ) -> tuple[list[FieldError], list[FieldError]]:
     """(problems, warnings) of a validated Tenant on the cluster the facts describe.
 
     Problems block the tenant (nothing applied); warnings are reported and applied anyway.
     `existing_pools`: names of pools whose StatefulSet exists; their claims are bound already, so
-    a StorageClass missing since is a warning for them, not a refusal.
+    a StorageClass missing since is a warning for them, not a refusal. `live_statefulsets`: the
+    tenant's StatefulSets as they run, whose use the quota check does not count twice (quota.py).
     """
     problems, warnings = _storage_checks(tenant, facts, existing_pools)
     problems += _scheduling_checks(tenant, facts)
     problems += _priority_checks(tenant, facts)
     warnings += _mixed_storage_classes(tenant, facts)
+    if facts.namespace is not None:
+        found, cautions = quota_checks(tenant, facts.namespace, live_statefulsets, facts.default_storage_class())
+        problems += found
+        warnings += cautions
+    warnings += network_policy_warnings(tenant)
     exposure_problems, exposure_warnings = exposure_checks(tenant, facts.gateway_kinds, facts.ingress_classes)
     return problems + exposure_problems, warnings + exposure_warnings

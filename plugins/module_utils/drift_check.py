@@ -32,10 +32,13 @@ OWNED_KINDS = (
     ("Service", "v1"),
     ("PodDisruptionBudget", "policy/v1"),
     ("Ingress", "networking.k8s.io/v1"),
+    ("NetworkPolicy", "networking.k8s.io/v1"),
     ("StatefulSet", "apps/v1"),
 )
-# Kinds of an opt-in feature (spec.exposure): an identity that may not list them has none to report.
-OPTIONAL_KINDS = frozenset({"Ingress"})
+# Kinds a tenant has only when its spec asks for them (spec.exposure, spec.networkPolicy): a reader not
+# allowed to list them sees none (the report's read-only RBAC may leave them out); a spec that asks for
+# them still reads each rendered one, which fails loudly without the permission.
+OPTIONAL_KINDS = frozenset({"Ingress", "NetworkPolicy"})
 TLS_HASH_PATH = f"spec.template.metadata.annotations.{c.ANNOTATION_TLS_HASH}"
 
 

@@ -88,3 +88,15 @@ def list_cluster(client: Any, kind: str, api_version: str) -> list[dict[str, Any
         return items
     except (ForbiddenError, UnauthorizedError, ResourceNotFoundError):
         return None
+
+
+def list_namespaced(client: Any, kind: str, api_version: str, namespace: str) -> list[dict[str, Any]] | None:
+    """Every object of a namespaced KIND in NAMESPACE, or None when this identity may not list them
+    (as list_cluster: a check that cannot be made is skipped, not a refusal)."""
+    try:
+        items: list[dict[str, Any]] = plain(client.get(client.resource(kind, api_version), namespace=namespace))[
+            "items"
+        ]
+        return items
+    except (ForbiddenError, UnauthorizedError, ResourceNotFoundError):
+        return None

@@ -51,8 +51,10 @@ from ansible_collections.rustfs.operator.plugins.module_utils.reconcile_steps im
     read_facts,
     record_applied,
     remember_if_good,
+    remove_stale_network_policies,
     tenant_resource,
     wait_for_pools,
+    with_namespace_facts,
 )
 from ansible_collections.rustfs.operator.plugins.module_utils.render import RenderOptions
 from ansible_collections.rustfs.operator.plugins.module_utils.rollout import plan_rollout
@@ -108,6 +110,7 @@ def plan_phase(client: Any, request: Request, facts: ClusterFacts | None = None)
         metadata["uid"] = tenant["metadata"]["uid"]
     if facts is None:
         facts = read_facts(client)
+    facts = with_namespace_facts(client, facts, namespace)
     stored_status = (tenant or {}).get("status") or {}
     statefulsets = [without_bookkeeping(s) for s in live["statefulsets"]]
     plan = plan_tenant(document, statefulsets, stored_status, _options(request), facts)
@@ -216,6 +219,7 @@ def shared_phase(client: Any, progress: Progress, show_diff: bool, tls: Mapping[
         removed = delete_stale(client, parse_tenant(pruned_spec(drop_nulls(dict(progress.document)))), dry_run)
         outcome.writes += 0 if dry_run else len(removed)
         outcome.changes += removed
+    remove_stale_network_policies(client, outcome, progress.document, progress.plan["objects"], dry_run)
 
 
 def lifecycle_phase(client: Any, progress: Progress) -> None:

@@ -24,9 +24,18 @@ from ansible_collections.rustfs.operator.plugins.module_utils.history import (
     history_name,
     last_good_record,
 )
-from ansible_collections.rustfs.operator.plugins.module_utils.kube import get_or_none
-from ansible_collections.rustfs.operator.plugins.module_utils.live import list_cluster, list_labelled
+from ansible_collections.rustfs.operator.plugins.module_utils.kube import (
+    ForbiddenError,
+    NotFoundError,
+    UnauthorizedError,
+    get_or_none,
+)
+from ansible_collections.rustfs.operator.plugins.module_utils.live import list_cluster, list_labelled, list_namespaced
 from ansible_collections.rustfs.operator.plugins.module_utils.model import parse_tenant
+from ansible_collections.rustfs.operator.plugins.module_utils.network_policy import (
+    NETWORK_POLICY_API_VERSION,
+    NETWORK_POLICY_KIND,
+)
 from ansible_collections.rustfs.operator.plugins.module_utils.plan import Plan
 from ansible_collections.rustfs.operator.plugins.module_utils.pool_lifecycle import (
     LifecyclePass,
@@ -262,12 +271,67 @@ def read_facts(client: Any) -> ClusterFacts:
     )
 
 
+def with_namespace_facts(client: Any, facts: ClusterFacts, namespace: str) -> ClusterFacts:
+    """FACTS plus the ResourceQuotas and LimitRanges of NAMESPACE (None each when they may not be listed).
+
+    Read per tenant, not per batch: a batch may carry tenants of many namespaces, and a playbook user
+    may list these in their own namespace only.
+    """
+    return facts.with_namespace(
+        namespace,
+        list_namespaced(client, "ResourceQuota", "v1", namespace),
+        list_namespaced(client, "LimitRange", "v1", namespace),
+    )
+
+
+def remove_stale_network_policies(
+    client: Any, outcome: Outcome, document: Mapping[str, Any], desired: Sequence[Mapping[str, Any]], dry_run: bool
+) -> None:
+    """Delete this tenant's NetworkPolicies that are no longer rendered (networkPolicy turned off, a list
+    emptied). Only ours: labelled for the tenant AND controlled by this Tenant's uid; a user's own
+    NetworkPolicy in the namespace is never touched, even with our label.
+
+    An identity that may not list NetworkPolicies (a playbook user's narrow RBAC) has nothing of ours to
+    remove unless the spec asks for them, in which case the apply before this has failed already.
+    """
+    metadata = document.get("metadata") or {}
+    uid, name, namespace = metadata.get("uid"), str(metadata.get("name")), str(metadata.get("namespace"))
+    if not uid:
+        return
+    try:
+        live = list_labelled(client, NETWORK_POLICY_KIND, NETWORK_POLICY_API_VERSION, namespace, name)
+    except (ForbiddenError, UnauthorizedError):
+        return
+    wanted = {str(o["metadata"]["name"]) for o in desired if o.get("kind") == NETWORK_POLICY_KIND}
+    resource = client.resource(NETWORK_POLICY_KIND, NETWORK_POLICY_API_VERSION)
+    for policy in live:
+        meta = policy.get("metadata") or {}
+        owned = any(
+            ref.get("kind") == c.TENANT_KIND and ref.get("uid") == uid and ref.get("controller")
+            for ref in meta.get("ownerReferences") or []
+        )
+        if not owned or meta.get("name") in wanted:
+            continue
+        if not dry_run:
+            try:
+                # The uid precondition: a policy someone recreated under the name since is not ours.
+                client.delete(
+                    resource, name=meta["name"], namespace=namespace, body={"preconditions": {"uid": meta.get("uid")}}
+                )
+            except NotFoundError:
+                continue
+            outcome.writes += 1
+        outcome.changes.append({"kind": NETWORK_POLICY_KIND, "name": str(meta["name"]), "action": "deleted"})
+
+
 def check_configuration(
     facts: ClusterFacts, document: Mapping[str, Any], live_statefulsets: Sequence[Mapping[str, Any]]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(problems, warnings) of a valid tenant on this cluster: classes, nodes, priorities (checks.py)."""
+    """(problems, warnings) of a valid tenant on this cluster: classes, nodes, priorities, quotas (checks.py)."""
     existing = [str(((s.get("metadata") or {}).get("labels") or {}).get(c.LABEL_POOL, "")) for s in live_statefulsets]
-    problems, warnings = configuration_problems(parse_tenant(pruned_spec(drop_nulls(dict(document)))), facts, existing)
+    problems, warnings = configuration_problems(
+        parse_tenant(pruned_spec(drop_nulls(dict(document)))), facts, existing, live_statefulsets
+    )
     return [dict(p) for p in problems], [dict(w) for w in warnings]
 
 

@@ -19,6 +19,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils.disruption import 
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import FieldError, TenantInvalidError
 from ansible_collections.rustfs.operator.plugins.module_utils.exposure import exposure_objects
 from ansible_collections.rustfs.operator.plugins.module_utils.model import JSON, Tenant, parse_tenant
+from ansible_collections.rustfs.operator.plugins.module_utils.network_policy import network_policies
 from ansible_collections.rustfs.operator.plugins.module_utils.rbac import rbac_objects
 from ansible_collections.rustfs.operator.plugins.module_utils.schema import drop_nulls, pruned_spec
 from ansible_collections.rustfs.operator.plugins.module_utils.services import service_account, services
@@ -60,8 +61,8 @@ def owner_reference(tenant: Tenant) -> JSON | None:
 
 
 def objects_for(tenant: Tenant, options: RenderOptions) -> list[JSON]:
-    """Apply order: identity, network (Services, then spec.exposure's Ingresses and routes), certificates,
-    disruption budgets, then workloads.
+    """Apply order: identity, network (Services, spec.exposure's Ingresses and routes, then NetworkPolicies),
+    certificates, disruption budgets, then workloads.
 
     Pods start with DNS in place, and a pool's PodDisruptionBudget exists before its first pod, so
     no drain can catch a pool unprotected. (plan.py applies every non-StatefulSet object before the
@@ -74,6 +75,7 @@ def objects_for(tenant: Tenant, options: RenderOptions) -> list[JSON]:
     objects += rbac_objects(tenant)
     objects += services(tenant)
     objects += exposure_objects(tenant)
+    objects += network_policies(tenant)
     objects += certificate_objects(tenant, options.cluster_domain)
     objects += pod_disruption_budgets(tenant)
     objects += [statefulset(tenant, index, options.cluster_domain, options.tls) for index in range(len(tenant.pools))]

@@ -68,6 +68,9 @@ OWNING_CONDITION = {
     "InsufficientNodes": "PoolsReady",
     "ResourcesExceedNodeCapacity": "PoolsReady",
     "PriorityClassNotFound": "PoolsReady",
+    "ResourceQuotaExceeded": "PoolsReady",
+    "ResourceQuotaRequiresResources": "PoolsReady",
+    "LimitRangeExceeded": "PoolsReady",
     # A decommission request that cannot be carried out (decommission.py).
     "PoolDecommissionFailed": "PoolsReady",
 }

@@ -26,6 +26,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils.errors import Fiel
 from ansible_collections.rustfs.operator.plugins.module_utils.exposure import validate_exposure
 from ansible_collections.rustfs.operator.plugins.module_utils.model import Tenant, as_dict, as_list, parse_tenant
 from ansible_collections.rustfs.operator.plugins.module_utils.naming import peer_dns_label_length, statefulset_name
+from ansible_collections.rustfs.operator.plugins.module_utils.network_policy import network_policy_errors
 from ansible_collections.rustfs.operator.plugins.module_utils.schema import drop_nulls, pruned_spec, schema_errors
 from ansible_collections.rustfs.operator.plugins.module_utils.security import security_errors
 from ansible_collections.rustfs.operator.plugins.module_utils.tls_validation import validate_tls
@@ -299,6 +300,7 @@ def validate_tenant(
         validate_tls,
         validate_exposure,
         security_errors,
+        network_policy_errors,
     ):
         errors += rule(tenant)
     if erasure_layout:

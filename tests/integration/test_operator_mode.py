@@ -477,8 +477,8 @@ def test_second_replica_stays_passive_and_takes_over(api: client.ApiClient, name
 
 
 def test_shipped_rbac_is_least_privilege() -> None:
-    """No wildcard, no delete of owned kinds but StatefulSets and spec.exposure's Ingresses and routes
-    (garbage collection does it), never a Secret delete.
+    """No wildcard, no delete of owned kinds but StatefulSets (garbage collection does it), spec.exposure's
+    Ingresses and routes and the NetworkPolicies a tenant no longer renders, never a Secret delete.
 
     Secret writes exist only for TLS certificates the collection generates and rotates
     ({t}-tls, {t}-tls-ca); user Secrets are never written (the tls role refuses a

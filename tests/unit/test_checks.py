@@ -127,8 +127,16 @@ def test_reason_lists():
         "InsufficientNodes",
         "ResourcesExceedNodeCapacity",
         "PriorityClassNotFound",
+        "ResourceQuotaExceeded",
+        "ResourceQuotaRequiresResources",
+        "LimitRangeExceeded",
     }
-    assert set(WARNING_REASONS) == {"DefaultStorageClassMissing", "MixedStorageClasses"}
+    assert set(WARNING_REASONS) == {
+        "DefaultStorageClassMissing",
+        "MixedStorageClasses",
+        "LimitRangeDefaultApplied",
+        "NetworkPolicyBlocksVault",
+    }
 
 
 # --- StorageClass ---------------------------------------------------------------------------------

@@ -708,6 +708,7 @@ DEFAULTS = {
     "spec.encryption.enabled": False,
     "spec.encryption.backend": "local",
     "spec.encryption.local.allowInsecureDevDefaults": False,
+    "spec.networkPolicy.enabled": False,
 }
 
 #: (path, rule, message or None when tenant-api.md gives none and we wrote our own).
@@ -754,6 +755,20 @@ CEL_RULES: list[tuple[str, str, str | None]] = [
         "has(self.secretName) != (has(self.tenantCertificate) && self.tenantCertificate)",
         "tls takes either secretName or tenantCertificate true, not both and not neither",
     ),
+]
+# Every NetworkPolicy peer of spec.networkPolicy (ours) carries the API server's own two peer rules.
+CEL_RULES += [
+    (path, rule, None)
+    for path in (
+        "spec.networkPolicy.clients[]",
+        "spec.networkPolicy.consoleClients[]",
+        "spec.networkPolicy.operator[]",
+        "spec.networkPolicy.egress[].to[]",
+    )
+    for rule in (
+        "has(self.podSelector) || has(self.namespaceSelector) || has(self.ipBlock)",
+        "!has(self.ipBlock) || !(has(self.podSelector) || has(self.namespaceSelector))",
+    )
 ]
 
 
