@@ -120,8 +120,6 @@ class FakeRustfs:
                 if not _verify(handler, body, claimed, self.iam.users[claimed]["secretKey"], self.region):
                     return 403, SIGNATURE_MISMATCH
                 return self.iam.as_user(handler)
-            if claimed not in (self.access, *self.iam.users):
-                return 403, b"<Error><Code>InvalidAccessKeyId</Code><Message>unknown access key</Message></Error>"
         if not _verify(handler, body, self.access, self.secret, self.region):
             return 403, SIGNATURE_MISMATCH
         with self.lock:

@@ -23,10 +23,15 @@ from urllib.parse import parse_qsl, urlsplit
 ADMIN = "/rustfs/admin/v3"
 XMLNS = "http://s3.amazonaws.com/doc/2006-03-01/"
 BUILT_IN = {
-    "readwrite": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:*"], "Resource": ["arn:aws:s3:::*"]}]},
+    "readwrite": {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["s3:*"], "Resource": ["arn:aws:s3:::*"]}],
+    },
     "readonly": {
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": ["s3:GetBucketLocation", "s3:GetObject"], "Resource": ["arn:aws:s3:::*"]}],
+        "Statement": [
+            {"Effect": "Allow", "Action": ["s3:GetBucketLocation", "s3:GetObject"], "Resource": ["arn:aws:s3:::*"]}
+        ],
     },
 }
 

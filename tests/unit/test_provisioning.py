@@ -12,7 +12,10 @@ from ansible_collections.rustfs.operator.plugins.module_utils.rustfs_admin impor
 from support.fake_rustfs import ACCESS, SECRET, FakeRustfs, serving
 from support.fake_rustfs_iam import reserialize
 
-DOC = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::a/*"}]}
+DOC = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::a/*"}],
+}
 
 
 def policy_want(name: str, doc: dict[str, object] = DOC) -> p.PolicyWant:
