@@ -160,10 +160,18 @@ def test_a_wrong_creds_secret_is_named_and_nothing_is_half_done_for_that_user(
     fake = FakeRustfs(access=ACCESS, secret=SECRET)
     with serving(fake) as url:
         run = play(tenant, tmp_path, url)
-    assert run.returncode == 0, run.output
-    assert "reader-access" not in fake.iam.users
-    assert not [w for w in fake.iam.writes if "user" in w[1]]
-    found = status(api, namespace)
+        assert run.returncode == 0, run.output
+        assert "reader-access" not in fake.iam.users
+        assert not [w for w in fake.iam.writes if "user" in w[1]]
+        found = status(api, namespace)
+        # Fixed, then provisioned on its own by rustfs.operator.provision against the stored Tenant.
+        secret(api, namespace, "reader-keys", {"accesskey": "reader-access", "secretkey": USER_SECRET})
+        extra = {"tenant_name": "prov", "tenant_namespace": namespace, "admin_endpoint": url}
+        fixed = run_playbook("rustfs.operator.provision", extra_vars=extra, tmp_dir=tmp_path)
+        assert fixed.returncode == 0, fixed.output
+        assert fake.iam.users["reader-access"]["policyName"] == "read-photos"
+        assert USER_SECRET not in fixed.output
+        assert condition(status(api, namespace))["status"] == "True"
     reader = items(found, "users")["reader"]
     assert (reader["state"], reader["reason"]) == ("Failed", "UserSecretInvalid")
     assert "spec.users[0].credsSecret" in reader["message"] and "reader-keys" in reader["message"]
