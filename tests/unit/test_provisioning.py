@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 
+from support.fake_rustfs import ACCESS, SECRET, FakeRustfs, serving
+from support.fake_rustfs_iam import reserialize
+
 from ansible_collections.rustfs.operator.plugins.module_utils import provisioning as p
 from ansible_collections.rustfs.operator.plugins.module_utils import rustfs_iam as iam
 from ansible_collections.rustfs.operator.plugins.module_utils import rustfs_s3 as s3
 from ansible_collections.rustfs.operator.plugins.module_utils.rustfs_admin import Credentials, RustfsAdminClient
-from support.fake_rustfs import ACCESS, SECRET, FakeRustfs, serving
-from support.fake_rustfs_iam import reserialize
 
 DOC = {
     "Version": "2012-10-17",
