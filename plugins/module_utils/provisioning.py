@@ -208,8 +208,9 @@ def _previous(previous: Mapping[str, Any], kind: str) -> dict[str, JSON]:
 
 
 def key_digest(access_key: str) -> str:
-    """What the status remembers of a user's access key: a digest, never the key."""
-    return digest(f"accesskey:{access_key}")
+    """What the status remembers of a user's access key: its digest, as the RustFS operator's
+    `lastAppliedAccessKeyHash` (sha256 of the key), never the key."""
+    return digest(access_key)
 
 
 # ------------------------------------------------------------------------------------------- planning
@@ -262,7 +263,7 @@ def _plan_users(wants: Wants, live: Live, previous: Mapping[str, JSON], result: 
         if want.problem is not None or want.access_key is None:
             settled[want.name] = (FAILED, *(want.problem or (USER_SECRET_INVALID, "no keys")))
             continue
-        remembered = before.get("accessKeyHash")
+        remembered = before.get("lastAppliedAccessKeyHash")
         if remembered and remembered != key_digest(want.access_key):
             settled[want.name] = (
                 FAILED,
@@ -405,9 +406,9 @@ def _extras(
         want = next((u for u in wants.users if u.name == name), None)
         extras: JSON = {"policies": list(want.policies)} if want else {}
         if state == READY and want is not None and want.access_key:
-            extras["accessKeyHash"] = key_digest(want.access_key)
-        elif before.get("accessKeyHash"):
-            extras["accessKeyHash"] = before["accessKeyHash"]
+            extras["lastAppliedAccessKeyHash"] = key_digest(want.access_key)
+        elif before.get("lastAppliedAccessKeyHash"):
+            extras["lastAppliedAccessKeyHash"] = before["lastAppliedAccessKeyHash"]
         return extras
     want_bucket = next((b for b in wants.buckets if b.name == name), None)
     if want_bucket is None:
