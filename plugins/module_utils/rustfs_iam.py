@@ -19,7 +19,8 @@ them (madmin's argon2id/AES-GCM format) only under MinIO's `/minio/admin` prefix
 this client does not use.
 
 Every call goes through RustfsAdminClient.request(), the collection's one SigV4 implementation.
-A secret key travels only in the add-user body; it is never part of an error or a repr.
+A secret key travels only in the add-user body; it is never part of an error or a repr, and neither
+is a user's access key (the caller names the user by its spec item).
 """
 
 from __future__ import annotations
@@ -81,15 +82,13 @@ def list_users(admin: RustfsAdminClient) -> dict[str, dict[str, Any]]:
 def add_user(admin: RustfsAdminClient, access_key: str, secret_key: str) -> None:
     """Create the user ACCESS_KEY, or set its secret key when it exists (madmin AddOrUpdateUserReq)."""
     body = json.dumps({"secretKey": secret_key, "status": "enabled"}).encode()
-    admin.request(
-        "PUT", f"{ADMIN_PREFIX}/add-user", f"write user {access_key}", {"accessKey": access_key}, body, JSON_HEADERS
-    )
+    admin.request("PUT", f"{ADMIN_PREFIX}/add-user", "write a user", {"accessKey": access_key}, body, JSON_HEADERS)
 
 
 def set_user_policies(admin: RustfsAdminClient, access_key: str, policies: Sequence[str]) -> None:
     """Map exactly POLICIES to the user (RustFS replaces the user's mapping with this list)."""
     query = {"policyName": ",".join(policies), "userOrGroup": access_key, "isGroup": "false"}
-    admin.request("PUT", f"{ADMIN_PREFIX}/set-user-or-group-policy", f"attach policies to user {access_key}", query)
+    admin.request("PUT", f"{ADMIN_PREFIX}/set-user-or-group-policy", "attach policies to a user", query)
 
 
 def user_policies(info: dict[str, Any]) -> list[str]:

@@ -15,6 +15,7 @@ a dependency; the S3 surface used here is three calls).
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from xml.sax.saxutils import escape
 
 from ansible_collections.rustfs.operator.plugins.module_utils.rustfs_admin import (
     Credentials,
@@ -49,7 +50,7 @@ def create_bucket_request(region: str | None, object_lock: bool) -> tuple[bytes,
     if not region:
         return b"", headers
     body = (
-        f'<CreateBucketConfiguration xmlns="{S3_NS}"><LocationConstraint>{region}</LocationConstraint>'
+        f'<CreateBucketConfiguration xmlns="{S3_NS}"><LocationConstraint>{escape(region)}</LocationConstraint>'
         "</CreateBucketConfiguration>"
     ).encode()
     return body, {**headers, "content-type": "application/xml"}

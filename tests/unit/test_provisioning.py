@@ -128,3 +128,11 @@ def test_request_formats_follow_rustfs() -> None:
     assert add_user_body == {"secretKey": "user-secret-key-1", "status": "enabled"}  # madmin AddOrUpdateUserReq
     assert b"<LocationConstraint>eu-west-1</LocationConstraint>" in fake.iam.requests[3][3]
     assert fake.iam.buckets["locked"] == {"objectLock": True, "region": "eu-west-1"}
+
+
+def test_a_region_is_data_in_the_create_bucket_body() -> None:
+    """A region is user data: escaped in the XML body, never markup."""
+    body, headers = s3.create_bucket_request("</LocationConstraint><x>&", False)
+    assert b"&lt;/LocationConstraint&gt;&lt;x&gt;&amp;" in body
+    assert headers == {"content-type": "application/xml"}
+    assert s3.create_bucket_request(None, True) == (b"", {"x-amz-bucket-object-lock-enabled": "true"})
