@@ -169,7 +169,9 @@ def plan(
             leaf_key, signing_crt, signing_key, dns_names=names, lifetime=settings.certificate_lifetime, now=moment
         )
         reasons = sorted({p["reason"] for p in renewal["problems"]}) if renewal is not None else []
-        actions.append("issued the server certificate" + (f" ({', '.join(reasons)})" if reasons else ""))
+        actions.append(
+            "issued the server certificate" + (f" ({', '.join(reasons)})" if reasons else "")
+        )
     if leaf is None or leaf_key is None:  # pragma: no cover - set by the branch above
         raise ValueError("no server certificate")
     new_server = {SERVER_CERT: leaf, SERVER_KEY: leaf_key, BUNDLE: trust}

@@ -203,7 +203,9 @@ def generated_errors(tenant: Tenant) -> list[FieldError]:
             lifetimes[key] = value
     if len(lifetimes) == 2 and lifetimes["certificateLifetime"] > lifetimes["caLifetime"]:
         errors.append(
-            field_error(f"{field}.certificateLifetime", "must not be longer than caLifetime", "CertificateInvalid")
+            field_error(
+                f"{field}.certificateLifetime", "must not be longer than caLifetime", "CertificateInvalid"
+            )
         )
     algorithm = str(block.get("keyAlgorithm") or DEFAULT_KEY_ALGORITHM)
     size = block.get("keySize")
