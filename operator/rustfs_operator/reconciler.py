@@ -503,7 +503,9 @@ class Reconciler:
             if self.request is not None:
                 self.request(key, "run finished")
             problems = mem.problems
-            if problems and all(p.get("reason") in TRANSIENT_REASONS for p in problems):
+            waiting = problems and all(p.get("reason") in TRANSIENT_REASONS for p in problems)
+            # Provisioning waits for the pods or for RustFS (nothing in the cluster says when): back off.
+            if waiting or (outcome.result.get("requeue_backoff") and not outcome.blocked):
                 delay = min(self.config.backoff_max, self.config.backoff_min * 2.0**mem.pending_retries)
                 mem.pending_retries += 1
                 mem.retry_at = self.clock() + delay

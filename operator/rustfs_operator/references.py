@@ -35,4 +35,8 @@ def referenced_secrets(spec: Mapping[str, Any]) -> list[str]:
                 walk(item)
 
     walk(spec)
+    # A provisioned user without credsSecret has its keys in a Secret named after it (spec 9.4).
+    for user in spec.get("users") or []:
+        if isinstance(user, Mapping) and not user.get("credsSecret") and isinstance(user.get("name"), str):
+            found.add(user["name"])
     return sorted(found)

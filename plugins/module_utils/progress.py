@@ -69,6 +69,8 @@ class Outcome:
     warnings: list[dict[str, Any]] = field(default_factory=list)
     # Seconds after which the caller should reconcile again although nothing changed (a pool draining).
     requeue_after: int | None = None
+    # Provisioning waits (pods not Ready, RustFS not answering): reconcile again with a growing delay.
+    requeue_backoff: bool = False
 
     @property
     def blocked(self) -> bool:
@@ -93,6 +95,7 @@ class Outcome:
             "rollout": {"rolling": self.rolling, "held": self.held},
             "configuration_warnings": self.warnings,
             "requeue_after": self.requeue_after,
+            "requeue_backoff": self.requeue_backoff,
         }
 
 
@@ -116,6 +119,8 @@ class Progress:
     # The refusal a missing credentials Secret would be, until the credentials phase creates it.
     pending_credentials: dict[str, Any] | None = None
     lifecycle_items: list[dict[str, Any]] | None = None
+    # The provisioning phase's `status.provisioning` (no secret in it), for the status phase.
+    provisioning: dict[str, Any] | None = None
     # The rollout the pool phases follow: {"statefulsets": {name: object}, "rolling", "held"}.
     rollout: dict[str, Any] | None = None
     # Unix time after which the pool phases stop waiting (with request.wait).

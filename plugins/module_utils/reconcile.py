@@ -3,7 +3,8 @@
 """One reconcile of one tenant, as the phases the tenant role shows.
 
 plan (read, validate, check, plan) -> credentials -> [certificates: the tls
-role] -> shared objects -> lifecycle (decommission) -> each pool -> status.
+role] -> shared objects -> lifecycle (decommission) -> each pool ->
+provisioning (policies, users, buckets in RustFS) -> status.
 The plan phase knows every problem before the first write; each writing phase
 does nothing for a blocked tenant, which gets its status and events and no
 other write. A phase given no record of the plan (a play run with --tags)
@@ -39,6 +40,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils.progress import (
     Request,
     without_bookkeeping,
 )
+from ansible_collections.rustfs.operator.plugins.module_utils.provisioning_phase import provisioning_phase
 from ansible_collections.rustfs.operator.plugins.module_utils.reconcile_steps import (
     ObjectRejected,
     apply_checked,
@@ -383,6 +385,7 @@ def status_phase(client: Any, progress: Progress) -> None:
         (request.tls or {}).get("status") or None,
         request.check_mode,
         lifecycle=progress.lifecycle_items if not problems else None,
+        provisioning=progress.provisioning if not problems else None,
     )
     outcome.status, outcome.status_changed, outcome.events = written["status"], written["changed"], written["events"]
     outcome.writes += int(written["changed"]) + len(written["events"])
@@ -396,6 +399,7 @@ def reconcile(client: Any, request: Request, show_diff: bool = False, facts: Clu
     lifecycle_phase(client, progress)
     for pool in progress.pools():
         pool_phase(client, progress, pool, show_diff)
+    provisioning_phase(client, progress)
     status_phase(client, progress)
     return progress.outcome
 
@@ -435,6 +439,8 @@ def run_phase(
     elif phase == "pool":
         for name in [pool] if pool else progress.pools():
             pool_phase(client, progress, name, show_diff)
+    elif phase == "provisioning":
+        provisioning_phase(client, progress)
     elif phase == "status":
         status_phase(client, progress)
     done = progress.outcome

@@ -61,14 +61,23 @@ MAX_ERROR_DETAIL = 300
 class RustfsAdminError(Exception):
     """A failed admin API call. The message names the operation and the pool, never the credentials."""
 
-    def __init__(self, operation: str, pool: str | None, detail: str, status: int | None = None) -> None:
+    def __init__(
+        self, operation: str, pool: str | None, detail: str, status: int | None = None, code: str | None = None
+    ) -> None:
         target = f" for pool {pool}" if pool else ""
-        code = f" (HTTP {status})" if status is not None else ""
-        super().__init__(f"RustFS admin API: {operation}{target} failed{code}: {detail}")
+        http = f" (HTTP {status})" if status is not None else ""
+        super().__init__(f"RustFS admin API: {operation}{target} failed{http}: {detail}")
         self.operation = operation
         self.pool = pool
         self.status = status
         self.detail = detail
+        # The S3 error code (`NoSuchResource`, `SignatureDoesNotMatch`, ...) when the answer had one.
+        self.code = code
+
+    @property
+    def unreachable(self) -> bool:
+        """No HTTP answer at all: the address is wrong or RustFS is down (retried, not a spec problem)."""
+        return self.status is None
 
 
 @dataclass(frozen=True)
@@ -185,6 +194,12 @@ def _error_detail(body: bytes) -> str:
     return detail[:MAX_ERROR_DETAIL] or "empty response"
 
 
+def _error_code(body: bytes) -> str | None:
+    text = body.decode("utf-8", errors="replace")
+    start, end = text.find("<Code>"), text.find("</Code>")
+    return text[start + 6 : end].strip() if start != -1 and end > start else None
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -250,23 +265,52 @@ class RustfsAdminClient:
             raise RustfsAdminError(operation, pool, f"the answer is not JSON ({error.__class__.__name__})") from None
 
     def _call(self, method: str, route: str, operation: str, pool: str | None) -> bytes:
-        path = _uri_encode_path(f"{self._base_path}{ADMIN_PREFIX}{route}")
-        query = canonical_query({"pool": pool} if pool is not None else {})
-        payload_hash = hashlib.sha256(b"").hexdigest()
+        query = {"pool": pool} if pool is not None else {}
+        return self.request(method, f"{ADMIN_PREFIX}{route}", operation, query, pool=pool)[1]
+
+    def request(
+        self,
+        method: str,
+        route: str,
+        operation: str,
+        query: Mapping[str, str] | None = None,
+        body: bytes = b"",
+        headers: Mapping[str, str] | None = None,
+        pool: str | None = None,
+        credentials: Credentials | None = None,
+    ) -> tuple[int, bytes]:
+        """One signed request to ROUTE (a path below the base URL); (HTTP status, body) of a 2xx answer.
+
+        The admin API and the S3 API of RustFS share the address and the signature (rustfs_s3.py
+        uses this too). CREDENTIALS: another identity than the client's (a provisioned user
+        checking its own keys). POOL names the pool of a decommission call in errors. A non-2xx
+        answer raises RustfsAdminError with the S3 error code.
+        """
+        path = _uri_encode_path(f"{self._base_path}{route}")
+        canonical = canonical_query(query or {})
+        payload_hash = hashlib.sha256(body).hexdigest()
         amz_date = self._clock().strftime("%Y%m%dT%H%M%SZ")
-        headers = {"host": self._host, "x-amz-date": amz_date, "x-amz-content-sha256": payload_hash}
-        authorization = sign_v4(method, path, query, headers, payload_hash, self._credentials, amz_date, self._region)
-        url = f"{self._scheme}://{self._host}{path}" + (f"?{query}" if query else "")
-        request = urllib.request.Request(url, data=b"" if method == "POST" else None, method=method)
-        for name, value in {**headers, "authorization": authorization}.items():
+        signed = {
+            **{k.lower(): v for k, v in (headers or {}).items()},
+            "host": self._host,
+            "x-amz-date": amz_date,
+            "x-amz-content-sha256": payload_hash,
+        }
+        authorization = sign_v4(
+            method, path, canonical, signed, payload_hash, credentials or self._credentials, amz_date, self._region
+        )
+        url = f"{self._scheme}://{self._host}{path}" + (f"?{canonical}" if canonical else "")
+        data = body if body or method in ("POST", "PUT") else None
+        request = urllib.request.Request(url, data=data, method=method)
+        for name, value in {**signed, "authorization": authorization}.items():
             request.add_header(name.capitalize(), value)
         try:
             with self._opener().open(request, timeout=self._timeout) as response:
-                body: bytes = response.read()
-                return body
+                answer: bytes = response.read()
+                return int(response.status), answer
         except urllib.error.HTTPError as error:
-            detail = _error_detail(error.read())
-            raise RustfsAdminError(operation, pool, detail, error.code) from None
+            raw = error.read()
+            raise RustfsAdminError(operation, pool, _error_detail(raw), error.code, _error_code(raw)) from None
         except (urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)
             raise RustfsAdminError(operation, pool, f"cannot reach {self._host}: {reason}") from None

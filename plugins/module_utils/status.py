@@ -26,6 +26,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils.erasure import Poo
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import FieldError, field_error
 from ansible_collections.rustfs.operator.plugins.module_utils.model import JSON, Tenant, as_dict, as_list
 from ansible_collections.rustfs.operator.plugins.module_utils.naming import statefulset_name
+from ansible_collections.rustfs.operator.plugins.module_utils.provisioning import condition_of
 from ansible_collections.rustfs.operator.plugins.module_utils.tls import base_status
 
 CONDITION_ORDER = (
@@ -110,9 +111,7 @@ DEGRADED_REASONS = frozenset({"StatefulSetApplyFailed"})
 ANNOTATION_ROLLOUT_DEADLINE = "operator.rustfs.com/rollout-deadline-seconds"
 DEFAULT_ROLLOUT_DEADLINE = 600
 REASON_ROLLOUT_STALLED = "RolloutStalled"
-# spec.policies/users/buckets given, and this collection does not provision them yet (issue 15): nothing was
-# checked in RustFS, so ProvisioningReady may not say True.
-REASON_PROVISIONING_NOT_IMPLEMENTED = "ProvisioningNotImplemented"
+# With spec.policies/users/buckets, ProvisioningReady follows status.provisioning (provisioning.py).
 PROVISIONING_FIELDS = ("policies", "users", "buckets")
 _SECONDS = re.compile(r"^[0-9]{1,10}$", re.ASCII)
 
@@ -307,6 +306,7 @@ def _conditions(
     lost: Sequence[str] = (),
     stalled: Sequence[str] = (),
     lifecycle: Signal | None = None,
+    provisioning: Mapping[str, Any] | None = None,
 ) -> tuple[list[JSON], bool]:
     """`lost` names pools that were fully ready and lost pods since: degraded, not starting up.
 
@@ -388,15 +388,9 @@ def _conditions(
         result["Ready"] = _condition("Ready", "True", SUCCESS, f"{ready}/{total} pods ready")
         result["Reconciling"] = _condition("Reconciling", "False", SUCCESS, "")
         result["Degraded"] = _condition("Degraded", "False", SUCCESS, "")
-    requested = [f"spec.{name}" for name in PROVISIONING_FIELDS if tenant.spec.get(name)]
-    if requested and not problems:
-        message = (
-            f"{', '.join(requested)} given, but this version of rustfs.operator does not provision them: "
-            "nothing was created or checked in RustFS"
-        )
-        result["ProvisioningReady"] = _condition(
-            "ProvisioningReady", "Unknown", REASON_PROVISIONING_NOT_IMPLEMENTED, message
-        )
+    provisioning_failed = False
+    if any(tenant.spec.get(name) for name in PROVISIONING_FIELDS) and not problems:
+        provisioning_failed = _provisioning_condition(result, provisioning)
     if lifecycle is not None and lifecycle.blocked and not problems and lifecycle.condition not in result:
         # A decommission that failed or was canceled (PoolsReady), whatever else the outcome says.
         result[lifecycle.condition] = _condition(lifecycle.condition, "False", lifecycle.reason, lifecycle.message)
@@ -415,7 +409,26 @@ def _conditions(
             reason = {"TlsReady": "TlsConfigured", "ProvisioningReady": "ProvisioningConfigured"}.get(kind, SUCCESS)
             result[kind] = _condition(kind, "True", reason, "")
     blocking = [p for p in fixable if p["reason"] not in DEGRADED_REASONS]
-    return [result[kind] for kind in applicable], bool(blocking) or bool(lifecycle and lifecycle.blocked)
+    blocked = bool(blocking) or bool(lifecycle and lifecycle.blocked) or provisioning_failed
+    return [result[kind] for kind in applicable], blocked
+
+
+def _provisioning_condition(result: dict[str, JSON], block: Mapping[str, Any] | None) -> bool:
+    """ProvisioningReady from `status.provisioning` (provisioning.condition_of()); whether it failed.
+
+    A failed item blocks a tenant that is otherwise Ready (the spec or RustFS must change); a pending
+    one keeps it reconciling. Nothing provisioned says True: only what was verified in RustFS does.
+    """
+    status, reason, message = condition_of(block or {})
+    result["ProvisioningReady"] = _condition("ProvisioningReady", status, reason, message)
+    if as_dict(result.get("Ready")).get("status") == "True" and status != "True":
+        failed = status == "False"
+        result["Ready"] = _condition("Ready", "False", reason, message)
+        result["Reconciling"] = _condition("Reconciling", str(not failed), reason, message)
+        result["Degraded"] = _condition(
+            "Degraded", str(failed), reason if failed else SUCCESS, message if failed else ""
+        )
+    return status == "False"
 
 
 def certificates_status(
@@ -557,12 +570,15 @@ def tenant_status(
     previous: Mapping[str, Any] | None,
     now: str,
     certificates: Mapping[str, Any] | None = None,
+    provisioning: Mapping[str, Any] | None = None,
 ) -> JSON:
     """`problems` are user-fixable (validation errors, bad Secrets, refusals) or transient (TRANSIENT_REASONS).
 
     `certificates`: the `status.certificates.tls` the tls role observed in this run, if it ran.
+    `provisioning`: the `status.provisioning` this run's provisioning phase wrote; else the stored one stays.
     """
     previous = previous or {}
+    provisioned = dict(provisioning) if provisioning is not None else as_dict(previous.get("provisioning"))
     by_pool = {str(as_dict(as_dict(s.get("metadata")).get("labels")).get("rustfs.pool")): s for s in live_statefulsets}
     previous_pools = {str(as_dict(p).get("name")): as_dict(p) for p in as_list(previous.get("pools"))}
     # Decommissioned pools keep their item (it is what lets them leave the spec) but no longer count:
@@ -593,7 +609,13 @@ def tenant_status(
         and (previous_pools.get(p["name"], {}).get("state") == "RolloutComplete" or was_degraded)
     ]
     conditions, user_fixable = _conditions(
-        tenant, problems, pools, lost, stalled_rollouts(tenant, pools, now), lifecycle_signal(pools + retired)
+        tenant,
+        problems,
+        pools,
+        lost,
+        stalled_rollouts(tenant, pools, now),
+        lifecycle_signal(pools + retired),
+        provisioned,
     )
     erasure, pool_layouts = erasure_status(tenant)
     for item, pool_layout in zip(pools, pool_layouts, strict=True):
@@ -619,6 +641,8 @@ def tenant_status(
         status["observedGeneration"] = tenant.generation
     if erasure is not None:
         status["erasure"] = erasure
+    if provisioned:
+        status["provisioning"] = provisioned
     tls_status = certificates_status(tenant, problems, previous, certificates, now)
     if tls_status is not None:
         status["certificates"] = tls_status

@@ -49,11 +49,13 @@ def write_status(
     certificates: Mapping[str, Any] | None,
     check_mode: bool,
     lifecycle: Sequence[Mapping[str, Any]] | None = None,
+    provisioning: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Compute TENANT's status from the given state; patch it and record events unless CHECK_MODE.
 
     LIFECYCLE: this pass's `lifecycleState`/`decommission` of each pool (pool_lifecycle.py), which
-    replace what the status held; tenant_status() keeps them from there on.
+    replace what the status held; tenant_status() keeps them from there on. PROVISIONING: this
+    run's `status.provisioning` (provisioning_run.py), when the phase ran.
     """
     name, namespace = str(tenant["metadata"]["name"]), str(tenant["metadata"]["namespace"])
     previous: dict[str, Any] = dict(tenant.get("status") or {})
@@ -61,16 +63,19 @@ def write_status(
     # Problems may carry more than a FieldError's keys (the event reason of a refusal): keep them.
     errors = cast(list[FieldError], [dict(p) for p in problems])
     basis = with_lifecycle(previous, lifecycle) if lifecycle else previous
-    status = tenant_status(parse_tenant(dict(tenant)), list(statefulsets), errors, basis, timestamp, certificates)
+    status = tenant_status(
+        parse_tenant(dict(tenant)), list(statefulsets), errors, basis, timestamp, certificates, provisioning
+    )
     status.update(extra)
     events = planned_events(previous, status, problems, applied)
     changed = status != previous
     if not check_mode:
         if changed:
             body = dict(status)
-            if "certificates" in previous or "certificates" in status:
-                # A merge patch keeps keys it does not mention: drop the ones that went away.
-                body["certificates"] = merge_patch(previous.get("certificates"), status.get("certificates"))
+            for key in ("certificates", "provisioning"):
+                if key in previous or key in status:
+                    # A merge patch keeps keys it does not mention: drop the ones that went away.
+                    body[key] = merge_patch(previous.get(key), status.get(key))
             client.patch(
                 client.resource(c.TENANT_KIND, c.TENANT_API_VERSION).status,
                 {"metadata": {"name": name}, "status": body},

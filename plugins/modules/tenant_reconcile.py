@@ -67,10 +67,13 @@ options:
       - C(lifecycle) carries out a pool decommission (C(spec.poolLifecycle)).
       - C(pool) applies one pool (O(pool), or each in turn) - its PodDisruptionBudget, claim expansion and
         StatefulSet in its rollout turn, and with O(wait) waits for its rollout.
+      - C(provisioning) creates and updates the canned policies, users and buckets of C(spec.policies),
+        C(spec.users) and C(spec.buckets) in RustFS once every pod is Ready (O(admin_endpoint)), and reads
+        them back; nothing is ever deleted. See C(docs/provisioning.md).
       - C(status) records the last good spec and writes the Tenant status and events.
       - A blocked tenant gets no write from any phase but C(status).
     type: str
-    choices: [all, plan, credentials, shared, lifecycle, pool, status]
+    choices: [all, plan, credentials, shared, lifecycle, pool, provisioning, status]
     default: all
   progress:
     description:
@@ -111,8 +114,9 @@ options:
     type: dict
   admin_endpoint:
     description:
-      - Base URL of the tenant's RustFS admin API, used only to drive a pool decommission
-        (C(spec.poolLifecycle)); for example C(http://127.0.0.1:9000) through C(kubectl port-forward).
+      - Base URL of the tenant's RustFS admin API (and S3 API, the same address), used to drive a pool
+        decommission (C(spec.poolLifecycle)) and to provision C(spec.policies), C(spec.users) and
+        C(spec.buckets); for example C(http://127.0.0.1:9000) through C(kubectl port-forward).
       - Unset, it is the tenant's C({tenant}-io) Service, which only a caller inside the cluster can reach.
         See C(docs/decommission.md).
     type: str
@@ -240,6 +244,12 @@ tenants:
       being the list of RV(changes) - or C(failed) true and the C(error).
   returned: with O(definitions)
   type: dict
+requeue_backoff:
+  description:
+    - True while provisioning waits for the pods to be Ready or for RustFS to answer; the operator then
+      reconciles the tenant again after a delay that doubles each time (up to its C(BACKOFF_MAX)).
+  returned: always
+  type: bool
 requeue_after:
   description:
     - Seconds after which the tenant should be reconciled again although nothing changed, while a pool
@@ -276,7 +286,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "phase": {
         "type": "str",
         "default": "all",
-        "choices": ["all", "plan", "credentials", "shared", "lifecycle", "pool", "status"],
+        "choices": ["all", "plan", "credentials", "shared", "lifecycle", "pool", "provisioning", "status"],
     },
     "progress": {"type": "dict"},
     "pool": {"type": "str"},

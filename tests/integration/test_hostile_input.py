@@ -160,11 +160,24 @@ def test_operator_mode_applies_jinja_as_data(
     for tenant in (plain, tls, *others):
         create(api, tenant)
 
-    wait_until(
-        lambda: (settled(api, namespace, "hostile") or {}).get("status", {}).get("currentState") == "Ready",
-        timeout=120,
-        what="hostile Ready",
-    )
+    def workloads_ready() -> bool:
+        """Everything applied and running; its policies, users and buckets wait for a RustFS that this
+        operator cannot reach (no admin endpoint is set here), which the status says as data."""
+        conditions = {
+            c["type"]: c for c in (settled(api, namespace, "hostile") or {}).get("status", {}).get("conditions", [])
+        }
+        provisioning = conditions.get("ProvisioningReady", {})
+        return (
+            conditions.get("WorkloadsReady", {}).get("status"),
+            provisioning.get("status"),
+            provisioning.get("reason"),
+        ) == (
+            "True",
+            "Unknown",
+            "AdminApiUnreachable",
+        )
+
+    wait_until(workloads_ready, timeout=120, what="hostile applied and running")
     assert_carried(plain, statefulset(api, namespace, "hostile-pool-0"))
     for other in others:
         wait_until(lambda o=other: settled(api, namespace, o["metadata"]["name"]), timeout=120, what="others")

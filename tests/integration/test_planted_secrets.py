@@ -3,8 +3,9 @@
 SECURITY.md promises that Secret values never appear in task output, logs, events or ansible-runner
 artifacts. Each test of that promise elsewhere looks at one output for one kind of Secret; this one
 plants a distinctive value in every kind a Tenant references (the admin credentials, the internode RPC
-secret, a real TLS private key, the local KMS master key), drives a Tenant that uses them all through
-the three modes, refused Tenants too (error messages are where values slip out), and searches
+secret, a real TLS private key, the local KMS master key, a provisioned user's secret key), drives a
+Tenant that uses them all through the three modes (the user's in playbook mode, against the fake
+RustFS), refused Tenants too (error messages are where values slip out), and searches
 everything that came out:
 
 - playbook mode: `ansible-playbook -vvv` output of a first run, a no-op rerun and refused runs;
@@ -50,6 +51,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from kubernetes import client
 from operator_support import active_operator, label_tenant, wait_until
+from support.fake_rustfs import FakeRustfs, serving
 from support.playbook import REPO, PlaybookRun, run_playbook
 
 from ansible_collections.rustfs.operator.plugins.module_utils import certificates as certs
@@ -83,6 +85,7 @@ class Planted:
     secret_key: str
     rpc_secret: str
     kms_master_key: str
+    user_secret_key: str  # a provisioned user's (spec.users[].credsSecret)
     tls_key: str  # a real ECDSA P-256 private key, PEM (PKCS#8)
     ca: tuple[str, str]  # (certificate, key) PEM
 
@@ -97,6 +100,7 @@ class Planted:
             "admin secret key": self.secret_key,
             "RPC secret": self.rpc_secret,
             "KMS master key": self.kms_master_key,
+            "user secret key": self.user_secret_key,
         }
 
 
@@ -132,6 +136,7 @@ def new_planted() -> Planted:
         secret_key=f"PLANTED-secret-{token}",
         rpc_secret=f"PLANTED-rpc-{token}",
         kms_master_key=f"PLANTED-kms-{token}",
+        user_secret_key=f"PLANTED-user-{token}",
         tls_key=pem,
         ca=ca,
     )
@@ -218,10 +223,14 @@ class Capture:
 # --- the Secrets and the Tenants ----------------------------------------------------------------------
 
 
-def tenant_doc(namespace: str, name: str) -> dict[str, Any]:
-    """A 1x1 tenant (local KMS allows one server in all) referencing every kind of Secret."""
+def tenant_doc(namespace: str, name: str, provisioned: bool = False) -> dict[str, Any]:
+    """A 1x1 tenant (local KMS allows one server in all) referencing every kind of Secret.
+
+    PROVISIONED: with a user (spec.users) whose Secret holds the planted user secret key; it is
+    provisioned in the fake RustFS the playbook test serves (tests/support/fake_rustfs.py).
+    """
     prefix = name
-    return {
+    document: dict[str, Any] = {
         "apiVersion": "rustfs.com/v1alpha1",
         "kind": "Tenant",
         "metadata": {"name": name, "namespace": namespace},
@@ -237,6 +246,10 @@ def tenant_doc(namespace: str, name: str) -> dict[str, Any]:
             },
         },
     }
+    if provisioned:
+        # Provisioning reads the user's Secret (spec 9.4) and sends its secret key to RustFS.
+        document["spec"]["users"] = [{"name": f"{prefix}-user", "policies": ["readwrite"]}]
+    return document
 
 
 def secret_doc(namespace: str, name: str, values: Mapping[str, str | bytes], kind: str = "Opaque") -> dict[str, Any]:
@@ -280,6 +293,9 @@ def secrets_for(planted: Planted, tenant: dict[str, Any], broken: str = "") -> l
             "kubernetes.io/tls",
         ),
         secret_doc(namespace, f"{name}-kms", {"master-key": planted.kms_master_key}),
+        secret_doc(
+            namespace, f"{name}-user", {"accesskey": f"{name}-user-access", "secretkey": planted.user_secret_key}
+        ),
     ]
 
 
@@ -450,27 +466,35 @@ def test_playbook_and_render_modes_print_and_write_no_planted_value(
     api: client.ApiClient, kubeconfig: Path, namespace: str, planted: Planted, tmp_path: Path
 ) -> None:
     capture = Capture()
-    good = tenant_doc(namespace, GOOD)
+    good = tenant_doc(namespace, GOOD, provisioned=True)
     good_secrets = secrets_for(planted, good)
     ours = set(create_secrets(api, good_secrets))
     source = manifest_file(tmp_path / "tenant.yaml", [*good_secrets, good])
+    fake = FakeRustfs(access=planted.access_key, secret=planted.secret_key)
+    rustfs = serving(fake)
+    url = rustfs.__enter__()
 
     def play(path: Path) -> PlaybookRun:
         run = run_playbook(
             "rustfs.operator.tenant",
             "-vvv",
-            extra_vars={"tenant_file": str(path), "wait": True, "wait_timeout": 60},
+            extra_vars={"tenant_file": str(path), "wait": True, "wait_timeout": 60, "admin_endpoint": url},
             tmp_dir=tmp_path,
         )
         assert "task path:" in run.output, "not verbose output"
         capture.add(f"ansible-playbook -vvv {path.name} (run {len(capture.texts) + 1})", run.output)
         return run
 
-    first = play(source)
-    assert first.returncode == 0 and first.changed > 0, first.output[-4000:]
-    assert_checked(kube.read_tenant(api, namespace, GOOD))
-    again = play(source)
-    assert again.returncode == 0 and again.changed == 0, again.output[-4000:]
+    try:
+        first = play(source)
+        assert first.returncode == 0 and first.changed > 0, first.output[-4000:]
+        assert_checked(kube.read_tenant(api, namespace, GOOD))
+        # The user secret key was read and sent to RustFS: it was in hand, so it could have leaked.
+        assert fake.iam.users[f"{GOOD}-user-access"]["secretKey"] == planted.user_secret_key
+        again = play(source)
+        assert again.returncode == 0 and again.changed == 0, again.output[-4000:]
+    finally:
+        rustfs.__exit__(None, None, None)
     for name, (broken, reasons) in REFUSED.items():
         tenant = tenant_doc(namespace, name)
         secrets = secrets_for(planted, tenant, broken)
@@ -487,7 +511,7 @@ def test_playbook_and_render_modes_print_and_write_no_planted_value(
     manifest = written[0].read_text()
     assert "kind: StatefulSet" in manifest and "RUSTFS_KMS_LOCAL_MASTER_KEY" in manifest
     # The Secrets reach the pods by reference (secretKeyRef, the TLS volume): each is named, no value.
-    for secret in good_secrets:
+    for secret in good_secrets[:-1]:  # the last, the user's, is for RustFS only (provisioning)
         assert f"name: {secret['metadata']['name']}" in manifest, secret["metadata"]["name"]
 
     capture_namespace(capture, api, namespace, ours)

@@ -1,5 +1,8 @@
 """A fake RustFS admin API on 127.0.0.1, for the admin client's unit tests and the decommission
-integration tests (nothing may talk to pod or Service IPs there).
+and provisioning integration tests (nothing may talk to pod or Service IPs there). It is NOT RustFS:
+it follows RustFS 1.0.1's request and response formats as its source shows them (routes, query
+names, JSON and XML bodies, status codes; see plugins/module_utils/rustfs_iam.py and rustfs_s3.py),
+and re-serializes policies the way RustFS does (Action and Resource always lists).
 
 It checks every request's AWS SigV4 signature on its own, from the raw request it received (the way
 a server does), so a client that signs one thing and sends another fails. It knows the pools it was
@@ -22,6 +25,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
+from support.fake_rustfs_iam import FakeIam
+
+SIGNATURE_MISMATCH = b"<Error><Code>SignatureDoesNotMatch</Code><Message>signature mismatch</Message></Error>"
 ACCESS = "tenant-admin"
 SECRET = "s3cr3t-Value/with+chars"
 
@@ -41,6 +47,15 @@ def info(**fields: Any) -> dict[str, Any]:
         "bytesDecommissionedFailed": 0,
     }
     return {**base, **fields}
+
+
+def signer(handler: BaseHTTPRequestHandler) -> str:
+    """The access key a request claims (its Authorization header's Credential)."""
+    auth = handler.headers.get("Authorization", "")
+    for part in auth[len("AWS4-HMAC-SHA256 ") :].split(","):
+        if part.strip().startswith("Credential="):
+            return part.strip()[len("Credential=") :].split("/")[0]
+    return ""
 
 
 def _verify(handler: BaseHTTPRequestHandler, body: bytes, access_key: str, secret_key: str, region: str) -> bool:
@@ -86,6 +101,7 @@ class FakeRustfs:
         self.fail_with: tuple[int, bytes] | None = None
         self.raw_status: bytes | None = None
         self.lock = threading.Lock()
+        self.iam = FakeIam()
 
     def complete(self, pool: str) -> None:
         """Finish POOL's decommission, as RustFS does once every object has moved."""
@@ -97,10 +113,18 @@ class FakeRustfs:
     def handle(self, handler: BaseHTTPRequestHandler) -> tuple[int, bytes]:
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
-        if not _verify(handler, body, self.access, self.secret, self.region):
-            return 403, b"<Error><Code>SignatureDoesNotMatch</Code><Message>signature mismatch</Message></Error>"
+        claimed = signer(handler)
         with self.lock:
-            return self._route(handler)
+            if claimed != self.access and claimed in self.iam.users:
+                # A provisioned user: it may only list buckets (what the collection checks its keys with).
+                if not _verify(handler, body, claimed, self.iam.users[claimed]["secretKey"], self.region):
+                    return 403, SIGNATURE_MISMATCH
+                return self.iam.as_user(handler)
+        if not _verify(handler, body, self.access, self.secret, self.region):
+            return 403, SIGNATURE_MISMATCH
+        with self.lock:
+            answer = self.iam.route(handler, body)
+            return answer if answer is not None else self._route(handler)
 
     def _route(self, handler: BaseHTTPRequestHandler) -> tuple[int, bytes]:
         raw = urlsplit(handler.path)
@@ -159,6 +183,8 @@ def serving(fake: FakeRustfs, tls: tuple[str, str] | None = None) -> Iterator[st
 
         do_GET = _reply
         do_POST = _reply
+        do_PUT = _reply
+        do_HEAD = _reply
 
         def log_message(self, *args: Any) -> None:
             return

@@ -56,7 +56,7 @@ def hostile_tenant(name: str, namespace: str, canary: Path, secret: str | None =
                 },
             }
         ],
-        # Not provisioned yet (issue 15), but accepted and carried: as data too.
+        # Provisioning items: their names reach RustFS calls and the status, as data too.
         "policies": [{"name": p["tight"], "document": {"configMapKeyRef": {"name": "policy", "key": p["tight"]}}}],
         "users": [{"name": "reader", "credsSecret": {"name": "reader"}, "policies": [p["tight"]]}],
         "buckets": [{"name": "data-bucket", "region": p["expression"]}],

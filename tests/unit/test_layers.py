@@ -21,9 +21,28 @@ MODULE_UTILS = REPO / "plugins" / "module_utils"
 PACKAGE = "ansible_collections.rustfs.operator.plugins.module_utils"
 
 # Reads, server-side apply, status writes, the RustFS admin API.
-SERVICE = {"kube", "live", "server_apply", "status_write", "tls_kube", "rustfs_admin", "history", "exposure_kube"}
+SERVICE = {
+    "kube",
+    "live",
+    "server_apply",
+    "status_write",
+    "tls_kube",
+    "rustfs_admin",
+    "rustfs_iam",
+    "rustfs_s3",
+    "history",
+    "exposure_kube",
+}
 # What the action plugins and modules call: a reconcile, its rollout and lifecycle passes.
-ORCHESTRATION = {"reconcile", "reconcile_steps", "rollout", "pool_lifecycle", "drift_check"}
+ORCHESTRATION = {
+    "reconcile",
+    "reconcile_steps",
+    "rollout",
+    "pool_lifecycle",
+    "drift_check",
+    "provisioning_run",
+    "provisioning_phase",
+}
 
 
 def engine_modules() -> list[str]:

@@ -96,6 +96,12 @@ def test_references_are_unique_and_sorted_and_blank_names_ignored() -> None:
     assert referenced_secrets(spec) == ["a", "b"]
 
 
+def test_a_provisioned_users_secret_is_referenced_by_default_by_its_name() -> None:
+    """spec.users[].credsSecret defaults to a Secret named after the user: fixing it re-reconciles."""
+    spec = {"users": [{"name": "app", "policies": ["p"]}, {"name": "svc", "credsSecret": {"name": "svc-keys"}}]}
+    assert referenced_secrets(spec) == ["app", "svc-keys"]
+
+
 # --- what must and must not trigger a run -----------------------------------------
 
 

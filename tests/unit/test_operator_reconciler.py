@@ -609,6 +609,31 @@ def test_a_blocked_tenant_is_not_polled(world: World) -> None:
     assert world.runs() == 1
 
 
+def provisioning_waits() -> RunOutcome:
+    outcome = succeeded([])
+    assert outcome.result is not None
+    return RunOutcome("successful", 0, 1.0, result={**outcome.result, "requeue_backoff": True})
+
+
+def test_provisioning_waiting_for_pods_or_rustfs_is_retried_with_a_growing_delay(world: World) -> None:
+    """Not a hot loop: each wait doubles the delay (BACKOFF_MIN 2 s); a run that is done stops it."""
+    world.runner.outcomes += [provisioning_waits(), provisioning_waits(), succeeded([])]
+    first = world.check()
+    assert first == 2.0
+    world.now += first
+    world.show_children()
+    delays = [world.check()]
+    world.now += 5
+    delays.append(world.check())
+    assert world.runs() == 2
+    assert delays[-1] == 4.0  # doubled
+    world.now += 300
+    world.check()
+    world.now += 300
+    world.check()
+    assert world.runs() == 3
+
+
 # --- API server outages (connectivity.ApiHealth) -------------------------------------------
 
 

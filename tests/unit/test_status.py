@@ -448,16 +448,31 @@ def test_blocked_beats_a_running_rollout_and_reports_every_problem(eng):
     assert conditions["ProvisioningReady"]["status"] == "Unknown"
 
 
-def test_provisioning_is_not_claimed_when_there_is_something_to_provision(eng):
-    """spec.buckets (users, policies) are not provisioned yet: ProvisioningReady says so, the rest stays Ready."""
+def test_provisioning_is_claimed_only_for_what_was_verified(eng):
+    """spec.buckets not provisioned yet: ProvisioningReady Unknown (pending), the tenant not Ready; True once
+    status.provisioning says every item was verified in RustFS; a failed item blocks the tenant."""
     plain = tenant_status(tenant(eng), [sts(replicas=2)], [], None, T0)
     assert (by_type(plain)["ProvisioningReady"]["status"], plain["currentState"]) == ("True", "Ready")
     asked = tenant_status(tenant(eng, buckets=[{"name": "photos"}]), [sts(replicas=2)], [], None, T0)
     condition = by_type(asked)["ProvisioningReady"]
-    assert (condition["status"], condition["reason"]) == ("Unknown", "ProvisioningNotImplemented")
-    assert "spec.buckets" in condition["message"] and "spec.users" not in condition["message"]
-    assert asked["currentState"] == "Ready"
-    assert by_type(asked)["Ready"]["status"] == "True"
+    assert (condition["status"], condition["reason"]) == ("Unknown", "ProvisioningPending")
+    assert asked["currentState"] == "Reconciling"
+    item = {"name": "photos", "state": "Ready", "reason": "ProvisioningConfigured", "message": "verified"}
+    done = tenant_status(
+        tenant(eng, buckets=[{"name": "photos"}]),
+        [sts(replicas=2)],
+        [],
+        None,
+        T0,
+        None,
+        {"phase": "Ready", "buckets": [item]},
+    )
+    assert (by_type(done)["ProvisioningReady"]["status"], done["currentState"]) == ("True", "Ready")
+    assert done["provisioning"]["buckets"] == [item]
+    failed = {"phase": "Failed", "buckets": [{**item, "state": "Failed", "reason": "BucketCreateFailed"}]}
+    blocked = tenant_status(tenant(eng, buckets=[{"name": "photos"}]), [sts(replicas=2)], [], None, T0, None, failed)
+    assert by_type(blocked)["ProvisioningReady"]["reason"] == "BucketCreateFailed"
+    assert blocked["currentState"] == "Blocked"
 
 
 # --- timestamps, generations, stale conditions ----------------------------------------------------
