@@ -27,6 +27,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils.model import Tenan
 from ansible_collections.rustfs.operator.plugins.module_utils.naming import peer_dns_label_length, statefulset_name
 from ansible_collections.rustfs.operator.plugins.module_utils.schema import drop_nulls, pruned_spec, schema_errors
 from ansible_collections.rustfs.operator.plugins.module_utils.security import security_errors
+from ansible_collections.rustfs.operator.plugins.module_utils.snapshots import validate_snapshots
 from ansible_collections.rustfs.operator.plugins.module_utils.tls_validation import validate_tls
 
 DNS_1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
@@ -297,6 +298,7 @@ def validate_tenant(
         validate_provisioning,
         validate_tls,
         security_errors,
+        validate_snapshots,
     ):
         errors += rule(tenant)
     if erasure_layout:
