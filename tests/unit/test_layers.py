@@ -23,7 +23,7 @@ PACKAGE = "ansible_collections.rustfs.operator.plugins.module_utils"
 # Reads, server-side apply, status writes, the RustFS admin API.
 SERVICE = {"kube", "live", "server_apply", "status_write", "tls_kube", "rustfs_admin", "history"}
 # What the action plugins and modules call: a reconcile, its rollout and lifecycle passes.
-ORCHESTRATION = {"reconcile", "reconcile_steps", "rollout", "pool_lifecycle", "drift_check"}
+ORCHESTRATION = {"reconcile", "reconcile_steps", "rollout", "pool_lifecycle", "drift_check", "snapshot_run"}
 
 
 def engine_modules() -> list[str]:
