@@ -17,7 +17,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils import constants a
 from ansible_collections.rustfs.operator.plugins.module_utils import snapshots
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import ModuleFailure
 from ansible_collections.rustfs.operator.plugins.module_utils.events import EventSpec, event_object
-from ansible_collections.rustfs.operator.plugins.module_utils.kube import ResourceNotFoundError, plain
+from ansible_collections.rustfs.operator.plugins.module_utils.kube import NotFoundError, ResourceNotFoundError, plain
 from ansible_collections.rustfs.operator.plugins.module_utils.live import list_labelled, read_tenant
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -92,7 +92,10 @@ def events(result: snapshots.Plan) -> list[EventSpec]:
 def _one(client: Any, resource: Any, document: Mapping[str, Any], mode: str, check_mode: bool) -> dict[str, Any]:
     name, namespace = str(document["metadata"]["name"]), str(document["metadata"]["namespace"])
     claims = list_labelled(client, "PersistentVolumeClaim", "v1", namespace, name)
-    live = plain(client.get(resource, namespace=namespace, label_selector=f"{c.LABEL_TENANT}={name}"))["items"]
+    try:
+        live = plain(client.get(resource, namespace=namespace, label_selector=f"{c.LABEL_TENANT}={name}"))["items"]
+    except NotFoundError as error:  # the kind went away since discovery cached it
+        raise ModuleFailure(CRDS_MISSING) from error
     now = datetime.now(UTC).replace(microsecond=0)
     result = snapshots.plan(document, claims, live, now, mode)
     dry_run = "All" if check_mode else None
