@@ -16,7 +16,7 @@ from typing import Any
 from ansible_collections.rustfs.operator.plugins.module_utils import constants as c
 from ansible_collections.rustfs.operator.plugins.module_utils import snapshots
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import ModuleFailure
-from ansible_collections.rustfs.operator.plugins.module_utils.events import EventSpec, event_object
+from ansible_collections.rustfs.operator.plugins.module_utils.events import event_object
 from ansible_collections.rustfs.operator.plugins.module_utils.kube import NotFoundError, ResourceNotFoundError, plain
 from ansible_collections.rustfs.operator.plugins.module_utils.live import list_labelled, read_tenant
 
@@ -65,30 +65,6 @@ def _sets(found: Sequence[snapshots.SnapshotSet]) -> list[dict[str, Any]]:
     ]
 
 
-def events(result: snapshots.Plan) -> list[EventSpec]:
-    """The tenant's events for what a pass did (or could not do)."""
-    found: list[EventSpec] = []
-    if result.set_id:
-        found.append(
-            {
-                "type": "Normal",
-                "reason": "SnapshotSetTaken",
-                "message": f"set {result.set_id}: {len(result.create)} VolumeSnapshot(s) created",
-            }
-        )
-    if result.pruned_sets:
-        found.append(
-            {
-                "type": "Normal",
-                "reason": "SnapshotSetPruned",
-                "message": f"retention deleted set(s) {', '.join(result.pruned_sets)}",
-            }
-        )
-    if result.blocked:
-        found.append({"type": "Warning", "reason": "SnapshotFailed", "message": f"no set taken: {result.blocked}"})
-    return found
-
-
 def _one(client: Any, resource: Any, document: Mapping[str, Any], mode: str, check_mode: bool) -> dict[str, Any]:
     name, namespace = str(document["metadata"]["name"]), str(document["metadata"]["namespace"])
     claims = list_labelled(client, "PersistentVolumeClaim", "v1", namespace, name)
@@ -105,7 +81,7 @@ def _one(client: Any, resource: Any, document: Mapping[str, Any], mode: str, che
         client.delete(resource, name=snapshot, namespace=namespace, dry_run=dry_run)
     if not check_mode:
         event_resource = client.resource("Event", "v1")
-        for spec in events(result):
+        for spec in snapshots.events(result):
             client.create(event_resource, event_object(document, spec, now.strftime(TIME_FORMAT)), namespace=namespace)
     return {
         "tenant": result.tenant,

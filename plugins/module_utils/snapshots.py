@@ -31,6 +31,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils import constants a
 from ansible_collections.rustfs.operator.plugins.module_utils import cron
 from ansible_collections.rustfs.operator.plugins.module_utils.decommission import decommissioned_pools
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import FieldError, field_error
+from ansible_collections.rustfs.operator.plugins.module_utils.events import EventSpec
 from ansible_collections.rustfs.operator.plugins.module_utils.model import JSON, Tenant, as_dict, parse_tenant
 from ansible_collections.rustfs.operator.plugins.module_utils.naming import claim_name, pool_labels
 
@@ -330,3 +331,27 @@ def summary(result: Plan) -> list[str]:
     elif not result.due and result.due_at is not None:
         lines.append(f"{result.tenant}: no set due before {result.due_at.strftime('%Y-%m-%dT%H:%M:%SZ')}")
     return lines
+
+
+def events(result: Plan) -> list[EventSpec]:
+    """The tenant's events for what a pass did (or could not do)."""
+    found: list[EventSpec] = []
+    if result.set_id:
+        found.append(
+            {
+                "type": "Normal",
+                "reason": "SnapshotSetTaken",
+                "message": f"set {result.set_id}: {len(result.create)} VolumeSnapshot(s) created",
+            }
+        )
+    if result.pruned_sets:
+        found.append(
+            {
+                "type": "Normal",
+                "reason": "SnapshotSetPruned",
+                "message": f"retention deleted set(s) {', '.join(result.pruned_sets)}",
+            }
+        )
+    if result.blocked:
+        found.append({"type": "Warning", "reason": "SnapshotFailed", "message": f"no set taken: {result.blocked}"})
+    return found
