@@ -17,6 +17,7 @@ import pytest
 import snapshot_crds
 import yaml
 from kubernetes import client
+from operator_support import active_operator, label_tenant, wait_until
 from support.playbook import PlaybookRun, run_playbook
 
 pytestmark = pytest.mark.integration
@@ -57,6 +58,12 @@ def tenant_crd_with_snapshots(api: client.ApiClient) -> None:
             extensions.patch_custom_resource_definition(
                 "tenants.rustfs.com", [{"op": "add", "path": path, "value": field}]
             )
+
+
+@pytest.fixture(scope="module")
+def crd(api: client.ApiClient) -> None:
+    """Overrides conftest's (install_crds would drop the new fields of other checkouts' runs)."""
+    tenant_crd_with_snapshots(api)
 
 
 @pytest.fixture(scope="module")
@@ -240,3 +247,27 @@ def test_missing_snapshot_crds_fail_with_a_clear_message(
         assert "snapshot.storage.k8s.io/v1) is not served by this cluster" in done.output, done.output
     finally:
         snapshot_crds.install(api)
+
+
+def test_the_operator_takes_a_set_when_due_with_its_shipped_rbac(
+    snapshot_api: client.ApiClient, namespace: str, operator_home: Any
+) -> None:
+    """The operator's ClusterRole (operator/deploy) is all it holds; the set comes at the next minute."""
+    api = snapshot_api
+    objects = client.CustomObjectsApi(api)
+    with active_operator(operator_home, "snapshots") as operator:
+        body = label_tenant(tenant(namespace, {"enabled": True, "schedule": "* * * * *"}), operator.instance)
+        objects.create_namespaced_custom_object("rustfs.com", "v1alpha1", namespace, "tenants", body)
+
+        def one_set() -> set[str] | None:
+            tenant_crd_with_snapshots(api)  # another checkout's run may replace the shared CRD meanwhile
+            sets = {o["metadata"]["labels"].get(SET_LABEL) for o in volume_snapshots(api, namespace).values()}
+            return sets if len(volume_snapshots(api, namespace)) >= len(CLAIMS) else None
+
+        sets = wait_until(one_set, timeout=150, what="the operator's first snapshot set")
+        found = volume_snapshots(api, namespace)
+        assert len(sets) == 1, sets
+        assert sorted(o["spec"]["source"]["persistentVolumeClaimName"] for o in found.values()) == CLAIMS
+        events = client.CoreV1Api(api).list_namespaced_event(namespace, field_selector="involvedObject.name=snap")
+        assert any(e.reason == "SnapshotSetTaken" for e in events.items), operator.output()[-3000:]
+        operator.assert_running()
