@@ -32,10 +32,6 @@ logger = logging.getLogger(__name__)
 RETRY = 300.0
 # ... and when the cluster does not serve VolumeSnapshots or the operator may not use them.
 RETRY_UNAVAILABLE = 3600.0
-CRDS_MISSING = (
-    "the VolumeSnapshot kind (snapshot.storage.k8s.io/v1) is not served by this cluster: install the "
-    "external-snapshotter's CRDs and snapshot controller (docs/snapshots.md)"
-)
 
 
 @dataclass
@@ -137,7 +133,7 @@ class Snapshotter:
     async def _failed(self, key: Key, tenant: Mapping[str, Any], known: _Known, error: ApiError) -> float:
         """A Warning Event (once per distinct failure) and a retry; the tenant's reconciles are not affected."""
         unavailable = error.status in (403, 404)
-        message = CRDS_MISSING if error.status == 404 else f"snapshot set failed: {error}"
+        message = engine.CRDS_MISSING if error.status == 404 else f"snapshot set failed: {error}"
         # The due time is computed again at the retry (from a fresh list).
         known.fingerprint = ("retry",)
         delay = RETRY_UNAVAILABLE if unavailable else RETRY

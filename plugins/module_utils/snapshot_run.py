@@ -21,17 +21,13 @@ from ansible_collections.rustfs.operator.plugins.module_utils.kube import NotFou
 from ansible_collections.rustfs.operator.plugins.module_utils.live import list_labelled, read_tenant
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-CRDS_MISSING = (
-    "the VolumeSnapshot kind (snapshot.storage.k8s.io/v1) is not served by this cluster: install the "
-    "external-snapshotter's CRDs and snapshot controller, and a CSI driver that supports snapshots (docs/snapshots.md)"
-)
 
 
 def _snapshot_resource(client: Any) -> Any:
     try:
         return client.resource(snapshots.KIND, snapshots.API_VERSION)
     except ResourceNotFoundError as error:
-        raise ModuleFailure(CRDS_MISSING) from error
+        raise ModuleFailure(snapshots.CRDS_MISSING) from error
 
 
 def _tenants(client: Any, params: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -71,7 +67,7 @@ def _one(client: Any, resource: Any, document: Mapping[str, Any], mode: str, che
     try:
         live = plain(client.get(resource, namespace=namespace, label_selector=f"{c.LABEL_TENANT}={name}"))["items"]
     except NotFoundError as error:  # the kind went away since discovery cached it
-        raise ModuleFailure(CRDS_MISSING) from error
+        raise ModuleFailure(snapshots.CRDS_MISSING) from error
     now = datetime.now(UTC).replace(microsecond=0)
     result = snapshots.plan(document, claims, live, now, mode)
     dry_run = "All" if check_mode else None

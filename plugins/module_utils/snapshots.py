@@ -46,6 +46,10 @@ DEFAULT_SCHEDULE = "@daily"
 DEFAULT_RETAIN = 7
 SET_ID_FORMAT = "%Y%m%d-%H%M%S"
 MODES = ("scheduled", "now")
+CRDS_MISSING = (
+    "the VolumeSnapshot kind (snapshot.storage.k8s.io/v1) is not served by this cluster: install the "
+    "external-snapshotter's CRDs and snapshot controller, and a CSI driver that supports snapshots (docs/snapshots.md)"
+)
 
 
 @dataclass(frozen=True)

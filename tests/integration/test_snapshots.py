@@ -24,6 +24,8 @@ pytestmark = pytest.mark.integration
 
 GROUP, VERSION, PLURAL = "snapshot.storage.k8s.io", "v1", "volumesnapshots"
 SET_LABEL = "operator.rustfs.com/snapshot-set"
+# The spec.snapshots each test's tenant was given, by namespace.
+WANTED: dict[str, dict[str, Any]] = {}
 CLAIMS = ["vol-0-snap-pool-0-0", "vol-0-snap-pool-0-1", "vol-0-snap-pool-1-0", "vol-0-snap-pool-1-1"]
 
 
@@ -91,6 +93,7 @@ def tenant(namespace: str, snapshots: dict[str, Any]) -> dict[str, Any]:
 
 def create_tenant(api: client.ApiClient, namespace: str, tmp_path: Path, snapshots: dict[str, Any]) -> Path:
     """The tenant, reconciled by the playbook, with its claims Bound (the hostPath provisioner)."""
+    WANTED[namespace] = snapshots
     tenant_file = tmp_path / "tenant.yaml"
     tenant_file.write_text(yaml.safe_dump(tenant(namespace, snapshots)))
     for _ in range(3):  # another checkout's test run may replace the shared CRD in between
@@ -110,7 +113,31 @@ def create_tenant(api: client.ApiClient, namespace: str, tmp_path: Path, snapsho
 
 
 def snapshot(api: client.ApiClient, namespace: str, *args: str) -> tuple[PlaybookRun, dict[str, Any]]:
+    """Run the playbook for tenant snap; again when the run saw no spec.snapshots (see below)."""
+    for _ in range(3):
+        done, output = _snapshot_once(api, namespace, *args)
+        entries = (output.get("global_custom_stats") or {}).get("rustfs_snapshots") or []
+        if done.returncode != 0 or not entries or entries[0]["due_at"] is not None:
+            return done, output
+        # Every tenant here has snapshots enabled, so due_at is None only when the API server read the
+        # Tenant while the shared CRD lacked spec.snapshots: a test run of another checkout applied its
+        # own Tenant CRD in between (the API server prunes undeclared fields). Undo and run again.
+        for name in entries[0]["created"]:
+            try:
+                client.CustomObjectsApi(api).delete_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, name)
+            except client.ApiException as error:
+                if error.status != 404:  # a check-mode run created nothing
+                    raise
+    return done, output
+
+
+def _snapshot_once(api: client.ApiClient, namespace: str, *args: str) -> tuple[PlaybookRun, dict[str, Any]]:
     tenant_crd_with_snapshots(api)  # the stored spec.snapshots reads back only while the CRD declares it
+    tenants = client.CustomObjectsApi(api)
+    stored = tenants.get_namespaced_custom_object("rustfs.com", "v1alpha1", namespace, "tenants", "snap")
+    if stored["spec"].get("snapshots") != WANTED[namespace]:  # written while another CRD was served
+        patch = {"spec": {"snapshots": WANTED[namespace]}}
+        tenants.patch_namespaced_custom_object("rustfs.com", "v1alpha1", namespace, "tenants", "snap", patch)
     done = run_playbook(
         "rustfs.operator.snapshot",
         "-e",
