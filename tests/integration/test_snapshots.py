@@ -298,3 +298,74 @@ def test_the_operator_takes_a_set_when_due_with_its_shipped_rbac(
         events = client.CoreV1Api(api).list_namespaced_event(namespace, field_selector="involvedObject.name=snap")
         assert any(e.reason == "SnapshotSetTaken" for e in events.items), operator.output()[-3000:]
         operator.assert_running()
+
+
+def test_the_restore_path_claims_from_a_set_are_adopted_by_a_tenant_of_the_same_shape(
+    snapshot_api: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    """docs/snapshots.md, Restore: claims named as the claim templates name them, then the tenant.
+
+    No CSI driver runs here, so nothing fills the restored volumes; what is proven is the
+    collection's part: the StatefulSets use the claims made from the set (same objects, dataSource
+    kept) instead of provisioning new ones.
+    """
+    api = snapshot_api
+    create_tenant(api, namespace, tmp_path, {"enabled": True, "schedule": "@yearly"})
+    done, output = snapshot(api, namespace, "-e", "mode=now")
+    assert done.returncode == 0, done.output
+    taken = result_of(output)
+    mark_ready(api, namespace, taken["created"])
+
+    core = client.CoreV1Api(api)
+    restored: dict[str, str] = {}
+    for name, obj in volume_snapshots(api, namespace).items():
+        claim = obj["spec"]["source"]["persistentVolumeClaimName"].replace("-snap-", "-restored-")
+        pool = obj["metadata"]["labels"]["rustfs.pool"]
+        body = {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {
+                "name": claim,
+                "labels": {
+                    "app.kubernetes.io/name": "rustfs",
+                    "app.kubernetes.io/instance": "restored",
+                    "app.kubernetes.io/managed-by": "rustfs-operator",
+                    "app.kubernetes.io/component": "storage",
+                    "rustfs.tenant": "restored",
+                    "rustfs.pool": pool,
+                },
+            },
+            "spec": {
+                "accessModes": ["ReadWriteOnce"],
+                "resources": {"requests": {"storage": "10Gi"}},
+                "dataSource": {"apiGroup": GROUP, "kind": "VolumeSnapshot", "name": name},
+            },
+        }
+        restored[claim] = core.create_namespaced_persistent_volume_claim(namespace, body).metadata.uid
+    assert sorted(restored) == sorted(c.replace("-snap-", "-restored-") for c in CLAIMS)
+
+    target = tenant(namespace, {})
+    target["metadata"]["name"] = "restored"
+    del target["spec"]["snapshots"]
+    tenant_file = tmp_path / "restored.yaml"
+    tenant_file.write_text(yaml.safe_dump(target))
+    applied = run_playbook("rustfs.operator.tenant", "-e", f"tenant_file={tenant_file}")
+    assert applied.returncode == 0, applied.output
+
+    def pods_use_the_restored_claims() -> dict[str, str] | None:
+        pods = core.list_namespaced_pod(namespace, label_selector="rustfs.tenant=restored").items
+        used = {
+            v.persistent_volume_claim.claim_name: p.metadata.name
+            for p in pods
+            for v in p.spec.volumes or []
+            if v.persistent_volume_claim is not None
+        }
+        return used if sorted(used) == sorted(restored) else None
+
+    kube.wait_for(pods_use_the_restored_claims, timeout=120, interval=1, what="pods of the restored tenant")
+    claims = {
+        c.metadata.name: c
+        for c in core.list_namespaced_persistent_volume_claim(namespace, label_selector="rustfs.tenant=restored").items
+    }
+    assert {n: c.metadata.uid for n, c in claims.items()} == restored  # adopted, none provisioned anew
+    assert all(c.spec.data_source.kind == "VolumeSnapshot" for c in claims.values())

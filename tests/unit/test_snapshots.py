@@ -224,3 +224,42 @@ def test_summary_names_what_was_done() -> None:
     ]
     with pytest.raises(ValueError, match="mode must be"):
         snapshots.plan(tenant(), claims(), [], NOW, "sometimes")
+
+
+class FakeClient:
+    """The few calls of the dynamic client snapshot_run makes, recorded."""
+
+    def __init__(self, stored: dict[str, Any], live: list[dict[str, Any]]) -> None:
+        self.stored, self.live = stored, live
+        self.calls: list[tuple[str, str, Any]] = []
+
+    def resource(self, kind: str, api_version: str) -> str:
+        return kind
+
+    def get(self, resource: str, name: str | None = None, namespace: str | None = None, **_: Any) -> Any:
+        if resource == "Tenant":
+            return self.stored
+        return {"items": claims() if resource == "PersistentVolumeClaim" else self.live}
+
+    def create(self, resource: str, body: Any, namespace: str, **params: Any) -> Any:
+        self.calls.append(("create", resource, params.get("dry_run")))
+        return body
+
+    def delete(self, resource: str, name: str, namespace: str, **params: Any) -> Any:
+        self.calls.append(("delete", name, params.get("dry_run")))
+
+
+def test_check_mode_sends_dry_runs_and_posts_no_event() -> None:
+    from ansible_collections.rustfs.operator.plugins.module_utils.snapshot_run import execute
+
+    old = [s for day in (1, 2) for s in taken(f"202612{day:02d}-000000")]
+    fake = FakeClient(tenant({"enabled": True, "retain": 1}), old)
+    result = execute(fake, {"name": "t", "namespace": "ns", "mode": "now"}, True, False)
+    assert result["changed"] is True and len(result["created"]) == 5
+    assert {(verb, dry) for verb, _, dry in fake.calls} == {("create", "All"), ("delete", "All")}
+    assert not [c for c in fake.calls if c[1] == "Event"]
+    # Without check mode the same pass writes for real and posts its events.
+    real = FakeClient(tenant({"enabled": True, "retain": 1}), old)
+    execute(real, {"name": "t", "namespace": "ns", "mode": "now"}, False, False)
+    assert {dry for _, _, dry in real.calls} == {None}
+    assert [c for c in real.calls if c[1] == "Event"] == [("create", "Event", None)] * 2  # taken, pruned
