@@ -119,6 +119,13 @@ class Snapshotter:
         if result.blocked and result.blocked == known.warned:  # said already: not once per retry
             posted = [e for e in posted if e["type"] != "Warning"]
         await self.recorder.events(tenant, posted)
+        summary = result.status()
+        status = tenant.get("status") or {}
+        if summary is not None and status and status.get("snapshots") != summary:
+            try:
+                await self.recorder.patch_status(tenant, {"snapshots": summary}, "snapshots")
+            except ApiError as error:  # the sets are taken; the summary is written at the next pass
+                logger.warning("snapshots: status not written: %s", error, extra={"tenant": "/".join(key)})
         for line in engine.summary(result):
             logger.info("snapshots: %s", line, extra={"tenant": "/".join(key)})
         if result.blocked:

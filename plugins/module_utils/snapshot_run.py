@@ -3,8 +3,9 @@
 """One pass of rustfs.operator.snapshot: read the tenants, their claims and VolumeSnapshots, execute the plan.
 
 The engine (snapshots.py) decides; this reads the cluster, creates and deletes VolumeSnapshots
-(server-side dry-run in check mode) and posts the tenant's events. A VolumeSnapshot is created, never
-applied: a name already taken fails the pass instead of taking over somebody's object.
+(server-side dry-run in check mode), posts the tenant's events and writes status.snapshots. A
+VolumeSnapshot is created, never applied: a name already taken fails the pass instead of taking over
+somebody's object.
 """
 
 from __future__ import annotations
@@ -61,6 +62,21 @@ def _sets(found: Sequence[snapshots.SnapshotSet]) -> list[dict[str, Any]]:
     ]
 
 
+def _write_status(client: Any, document: Mapping[str, Any], summary: Mapping[str, Any] | None) -> None:
+    """status.snapshots, when it moved; a tenant without a status yet (never reconciled) gets none."""
+    status = document.get("status") or {}
+    if summary is None or not status or status.get("snapshots") == summary:
+        return
+    metadata = document["metadata"]
+    client.patch(
+        client.resource(c.TENANT_KIND, c.TENANT_API_VERSION).status,
+        {"metadata": {"name": metadata["name"]}, "status": {"snapshots": dict(summary)}},
+        name=metadata["name"],
+        namespace=metadata["namespace"],
+        content_type="application/merge-patch+json",
+    )
+
+
 def _one(client: Any, resource: Any, document: Mapping[str, Any], mode: str, check_mode: bool) -> dict[str, Any]:
     name, namespace = str(document["metadata"]["name"]), str(document["metadata"]["namespace"])
     claims = list_labelled(client, "PersistentVolumeClaim", "v1", namespace, name)
@@ -76,6 +92,7 @@ def _one(client: Any, resource: Any, document: Mapping[str, Any], mode: str, che
     for snapshot in result.delete:
         client.delete(resource, name=snapshot, namespace=namespace, dry_run=dry_run)
     if not check_mode:
+        _write_status(client, document, result.status())
         event_resource = client.resource("Event", "v1")
         for spec in snapshots.events(result):
             client.create(event_resource, event_object(document, spec, now.strftime(TIME_FORMAT)), namespace=namespace)

@@ -89,6 +89,19 @@ class Plan:
     def changed(self) -> bool:
         return bool(self.create or self.delete)
 
+    def status(self) -> JSON | None:
+        """`status.snapshots` after the pass: the newest set and how many are kept; None without any set."""
+        kept = [s.id for s in self.sets if s.id not in self.pruned_sets] + ([self.set_id] if self.set_id else [])
+        if not kept:
+            return None
+        newest = max(kept)
+        when = set_time(newest)
+        return {
+            "lastSet": newest,
+            "lastSetTime": when.strftime("%Y-%m-%dT%H:%M:%SZ") if when else None,
+            "sets": len(kept),
+        }
+
 
 def settings(spec: Mapping[str, Any]) -> Settings:
     raw = as_dict(spec.get("snapshots"))

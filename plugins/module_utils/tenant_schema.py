@@ -542,9 +542,14 @@ _CHUNKS = (
     ":{\"properties\":{\"message\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"reason\":{\"t",
     "ype\":\"string\"},\"state\":{\"enum\":[\"Pending\",\"Ready\",\"Failed\",\"Retained\"],\"type\":\"s",
     "tring\"}},\"required\":[\"name\"],\"type\":\"object\",\"x-kubernetes-preserve-unknown-fields\":tru",
-    "e},\"type\":\"array\"}},\"type\":\"object\",\"x-kubernetes-preserve-unknown-fields\":true}},\"requ",
-    "ired\":[\"currentState\",\"availableReplicas\",\"pools\"],\"type\":\"object\",\"x-kubernetes-prese",
-    "rve-unknown-fields\":true}},\"required\":[\"spec\"],\"type\":\"object\"}",
+    "e},\"type\":\"array\"}},\"type\":\"object\",\"x-kubernetes-preserve-unknown-fields\":true},\"snaps",
+    "hots\":{\"description\":\"The tenant's snapshot sets (spec.snapshots), written when a set is taken",
+    " or pruned.\",\"properties\":{\"lastSet\":{\"description\":\"Id (UTC time YYYYMMDD-HHMMSS) of the ",
+    "newest set.\",\"type\":\"string\"},\"lastSetTime\":{\"description\":\"When the newest set was take",
+    "n.\",\"type\":\"string\"},\"sets\":{\"description\":\"How many sets the collection keeps for the t",
+    "enant.\",\"type\":\"integer\"}},\"type\":\"object\"}},\"required\":[\"currentState\",\"availableRe",
+    "plicas\",\"pools\"],\"type\":\"object\",\"x-kubernetes-preserve-unknown-fields\":true}},\"required",
+    "\":[\"spec\"],\"type\":\"object\"}",
 )
 
 OPENAPI_V3_SCHEMA: dict[str, Any] = json.loads("".join(_CHUNKS))

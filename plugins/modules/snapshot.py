@@ -24,7 +24,8 @@ description:
     ready to use, and deletes only VolumeSnapshots this collection took for the tenant (our labels and
     names); a user's own VolumeSnapshots are never touched. Snapshots carry no owner reference, so they
     outlive a deleted Tenant.
-  - Posts the Events C(SnapshotSetTaken), C(SnapshotSetPruned) and C(SnapshotFailed) on the Tenant.
+  - Posts the Events C(SnapshotSetTaken), C(SnapshotSetPruned) and C(SnapshotFailed) on the Tenant, and
+    writes C(status.snapshots) (C(lastSet), C(lastSetTime), C(sets)) when it moved and the Tenant has a status.
   - Fails with a clear message when the cluster does not serve the VolumeSnapshot kind (the
     external-snapshotter CRDs are not installed).
   - Runs in the Ansible controller (an action plugin), so it needs the C(kubernetes) Python library there and
@@ -50,7 +51,7 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Creations and deletions are sent as server-side dry runs; no Event is posted.
+    description: Creations and deletions are sent as server-side dry runs; no Event or status is written.
   diff_mode:
     support: none
     description: The result lists what is created and deleted.

@@ -177,7 +177,7 @@ def test_now_takes_one_snapshot_per_claim_and_scheduled_takes_none_before_it_is_
     snapshot_api: client.ApiClient, namespace: str, tmp_path: Path
 ) -> None:
     api = snapshot_api
-    create_tenant(api, namespace, tmp_path, {"enabled": True, "schedule": "@yearly", "retain": 3})
+    tenant_file = create_tenant(api, namespace, tmp_path, {"enabled": True, "schedule": "@yearly", "retain": 3})
 
     # Created this instant: the first yearly set is due on the next 1 January, not now.
     versions_before = {n: o["metadata"]["resourceVersion"] for n, o in volume_snapshots(api, namespace).items()}
@@ -210,6 +210,25 @@ def test_now_takes_one_snapshot_per_claim_and_scheduled_takes_none_before_it_is_
         assert not obj["metadata"].get("ownerReferences")
     events = client.CoreV1Api(api).list_namespaced_event(namespace, field_selector="involvedObject.name=snap").items
     assert any(e.reason == "SnapshotSetTaken" for e in events)
+    summary = {"lastSet": taken["set"], "sets": 1}
+    stored = client.CustomObjectsApi(api).get_namespaced_custom_object(
+        "rustfs.com", "v1alpha1", namespace, "tenants", "snap"
+    )
+    assert {k: stored["status"]["snapshots"][k] for k in summary} == summary
+    # A reconcile keeps the summary (its status write may still record the pods' readiness) ...
+    again = run_playbook("rustfs.operator.tenant", "-e", f"tenant_file={tenant_file}")
+    assert again.returncode == 0, again.output
+    # ... and, once nothing else moved, writes nothing for it.
+    kube.wait_for(
+        lambda: run_playbook("rustfs.operator.tenant", "-e", f"tenant_file={tenant_file}").changed == 0,
+        timeout=60,
+        interval=1,
+        what="a reconcile that changes nothing",
+    )
+    stored = client.CustomObjectsApi(api).get_namespaced_custom_object(
+        "rustfs.com", "v1alpha1", namespace, "tenants", "snap"
+    )
+    assert stored["status"]["snapshots"]["lastSet"] == taken["set"]
 
     # The set is the newest: the next yearly time is after it, so a scheduled run writes nothing.
     before = {n: o["metadata"]["resourceVersion"] for n, o in volume_snapshots(api, namespace).items()}
@@ -297,6 +316,13 @@ def test_the_operator_takes_a_set_when_due_with_its_shipped_rbac(
         assert sorted(o["spec"]["source"]["persistentVolumeClaimName"] for o in found.values()) == CLAIMS
         events = client.CoreV1Api(api).list_namespaced_event(namespace, field_selector="involvedObject.name=snap")
         assert any(e.reason == "SnapshotSetTaken" for e in events.items), operator.output()[-3000:]
+
+        def summary() -> dict[str, Any] | None:
+            stored = objects.get_namespaced_custom_object("rustfs.com", "v1alpha1", namespace, "tenants", "snap")
+            found: dict[str, Any] | None = (stored.get("status") or {}).get("snapshots")
+            return found if found and found.get("lastSet") in sets else None
+
+        assert wait_until(summary, timeout=30, what="status.snapshots")["sets"] >= 1
         operator.assert_running()
 
 

@@ -222,6 +222,8 @@ def test_summary_names_what_was_done() -> None:
         "ns/t: set 20261201-000000 pruned (retention)",
         "ns/t: set 20261202-000000 pruned (retention)",
     ]
+    assert result.status() == {"lastSet": "20261206-063000", "lastSetTime": "2026-12-06T06:30:00Z", "sets": 2}
+    assert snapshots.plan(tenant({"enabled": False}), claims(), [], NOW, "scheduled").status() is None
     with pytest.raises(ValueError, match="mode must be"):
         snapshots.plan(tenant(), claims(), [], NOW, "sometimes")
 
