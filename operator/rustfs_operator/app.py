@@ -32,6 +32,7 @@ from rustfs_operator.reconciler import Reconciler
 from rustfs_operator.recorder import Recorder
 from rustfs_operator.runner import PlaybookRunner
 from rustfs_operator.scheduler import Scheduler
+from rustfs_operator.snapshots import Snapshotter
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class Operator:
         )
         self.scheduler = Scheduler(self.reconciler.check, error_delay=config.backoff_min)
         self.reconciler.request = self.scheduler.request
+        self.reconciler.snapshots = Snapshotter(api, self.recorder)
         # A run may carry up to batch_size tenants, each with its own share of the timeout.
         wait = config.run_timeout * config.batch_size + 30
         self.deleter = Deleter(api, self.recorder, self.reconciler, self.scheduler, self.runner, wait)

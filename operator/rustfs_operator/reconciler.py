@@ -19,7 +19,9 @@ takes the step of the tenant's state:
   `operator.rustfs.com/drift-policy: report` gets a Warning Event naming the
   objects instead of a run (a change freeze), until the annotation goes;
 * otherwise no run: only the status is recomputed from StatefulSet readiness
-  and written if it moved.
+  and written if it moved, and a tenant with spec.snapshots enabled gets its
+  snapshot set when one is due (snapshots.py: no playbook; the check returns
+  when the next set is due).
 
 Blocked tenants (user-fixable problems) are therefore re-run only when
 their inputs change. Failed runs (API errors, timeouts) are retried with
@@ -60,6 +62,7 @@ from rustfs_operator.kubeapi import ApiError
 from rustfs_operator.metrics import Metrics
 from rustfs_operator.recorder import Recorder
 from rustfs_operator.runner import PlaybookRunner, RunOutcome
+from rustfs_operator.snapshots import Snapshotter
 from rustfs_operator.status import computed, engine_view, last_run, now, reconciling, refresh_events
 
 logger = logging.getLogger(__name__)
@@ -199,9 +202,13 @@ class Reconciler:
         self.dispatcher = Dispatcher(config.workers, config.batch_size, runner.run, runner.run_batch, metrics)
         # Set by the app: schedule another check of a tenant (after a run).
         self.request: Any = None
+        # Set by the app: takes the tenant's due snapshot sets (snapshots.py); None leaves them alone.
+        self.snapshots: Snapshotter | None = None
 
     def forget(self, key: Key) -> None:
         self.memory.pop(key, None)
+        if self.snapshots is not None:
+            self.snapshots.forget(key)
 
     # --- the check --------------------------------------------------------------
 
@@ -236,7 +243,9 @@ class Reconciler:
         await self._refresh_status(key, mem)
         # A poll whose time came during a settle is not lost: the next check is scheduled for it.
         poll = max(0.05, mem.poll_at - at) if mem.poll_at else None
-        return _earliest(delay, self._stall_recheck(key), poll)
+        # A due snapshot set is taken between runs; the check comes back when the next one is due.
+        snapshot = await self.snapshots.check(key, tenant) if self.snapshots is not None else None
+        return _earliest(delay, self._stall_recheck(key), poll, snapshot)
 
     def _input_digest(self, key: Key, tenant: Mapping[str, Any]) -> str:
         inputs = tenant_input(tenant)

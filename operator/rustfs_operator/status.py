@@ -22,8 +22,9 @@ from ansible_collections.rustfs.operator.plugins.module_utils.status import (
     tenant_status,
 )
 
-# Status fields only the operator writes; the engine's status never has them.
-OPERATOR_FIELDS = ("lastRun",)
+# Status fields the engine's status never has: the operator's record of runs, and the snapshot
+# sets' summary (written by the snapshot pass, kept by every status write).
+OPERATOR_FIELDS = ("lastRun", "snapshots")
 MAX_CHANGED_LISTED = 20
 
 

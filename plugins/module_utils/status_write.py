@@ -19,6 +19,10 @@ from ansible_collections.rustfs.operator.plugins.module_utils.events import even
 from ansible_collections.rustfs.operator.plugins.module_utils.model import as_dict, as_list, parse_tenant
 from ansible_collections.rustfs.operator.plugins.module_utils.status import merge_patch, tenant_status
 
+# Status fields other writers own, carried over unchanged by every status write: the operator's record
+# of runs (lastRun), and the snapshot pass's summary of the tenant's sets (snapshots.py).
+KEPT_STATUS = ("lastRun", "snapshots")
+
 
 def now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -66,6 +70,7 @@ def write_status(
     status = tenant_status(
         parse_tenant(dict(tenant)), list(statefulsets), errors, basis, timestamp, certificates, provisioning
     )
+    status.update({key: previous[key] for key in KEPT_STATUS if key in previous})
     status.update(extra)
     events = planned_events(previous, status, problems, applied)
     changed = status != previous

@@ -29,6 +29,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils.naming import peer
 from ansible_collections.rustfs.operator.plugins.module_utils.network_policy import network_policy_errors
 from ansible_collections.rustfs.operator.plugins.module_utils.schema import drop_nulls, pruned_spec, schema_errors
 from ansible_collections.rustfs.operator.plugins.module_utils.security import security_errors
+from ansible_collections.rustfs.operator.plugins.module_utils.snapshots import validate_snapshots
 from ansible_collections.rustfs.operator.plugins.module_utils.tls_validation import validate_tls
 
 DNS_1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
@@ -301,6 +302,7 @@ def validate_tenant(
         validate_exposure,
         security_errors,
         network_policy_errors,
+        validate_snapshots,
     ):
         errors += rule(tenant)
     if erasure_layout:

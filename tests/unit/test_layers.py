@@ -42,6 +42,7 @@ ORCHESTRATION = {
     "drift_check",
     "provisioning_run",
     "provisioning_phase",
+    "snapshot_run",
 }
 
 
