@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Union
 
 MACROS = {
     "@yearly": "0 0 1 1 *",
@@ -83,7 +84,8 @@ class Every:
         return moment.astimezone(UTC) + self.interval
 
 
-Schedule = Cron | Every
+# typing.Union, not `|`: this alias is evaluated at import, where ansible-test's pylint refuses `|` of classes.
+Schedule = Union[Cron, Every]  # noqa: UP007
 
 
 def _value(text: str, low: int, names: tuple[str, ...], what: str) -> int:
@@ -100,7 +102,7 @@ def _field(text: str, what: str, low: int, high: int, names: tuple[str, ...]) ->
     values: set[int] = set()
     star = False
     for item in text.split(","):
-        span, _, step_text = item.partition("/")
+        span, _slash, step_text = item.partition("/")
         step = 1
         if step_text:
             if not step_text.isascii() or not step_text.isdigit() or int(step_text) == 0:

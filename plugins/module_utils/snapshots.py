@@ -265,8 +265,8 @@ def _claims_problem(wanted: Sequence[tuple[str, str]], claims: Iterable[Mapping[
     phases = {
         str(as_dict(claim.get("metadata")).get("name")): as_dict(claim.get("status")).get("phase") for claim in claims
     }
-    missing = [name for _, name in wanted if name not in phases]
-    unbound = [name for _, name in wanted if name in phases and phases[name] != "Bound"]
+    missing = [name for _pool, name in wanted if name not in phases]
+    unbound = [name for _pool, name in wanted if name in phases and phases[name] != "Bound"]
     if not wanted:
         return "the tenant has no data claims to snapshot"
     if missing or unbound:
