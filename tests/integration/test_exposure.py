@@ -7,7 +7,6 @@ against the real CRD schemas), not traffic.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -22,30 +21,12 @@ from support.playbook import PlaybookRun, run_playbook
 
 pytestmark = pytest.mark.integration
 
-CRD_FILE = Path(__file__).resolve().parents[2] / "crds" / "tenants.rustfs.com.yaml"
 GATEWAY = gateway_api.GROUP
 GENERATED_TLS = {"mode": "certManager", "generated": {"enabled": True}}
 
 
-def tenant_crd(api: client.ApiClient) -> None:
-    """This checkout's Tenant CRD (with spec.exposure); applied before each playbook run, as the cluster is
-    shared with other checkouts that install their own at any time."""
-    kube.apply(api, CRD_FILE.read_text())
-    extensions = client.ApiextensionsV1Api(api)
-
-    def current() -> bool:
-        crd = api.sanitize_for_serialization(extensions.read_custom_resource_definition("tenants.rustfs.com"))
-        spec = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
-        conditions = crd["status"].get("conditions", [])
-        return "exposure" in spec["properties"] and any(
-            c["type"] == "Established" and c["status"] == "True" for c in conditions
-        )
-
-    kube.wait_for(current, timeout=30, what="the Tenant CRD of this checkout")
-
-
 @pytest.fixture
-def exposure_namespace(api: client.ApiClient) -> Any:
+def exposure_namespace(api: client.ApiClient, crd: None) -> Any:
     name = kube.create_namespace(api, "it-exposure")
     yield name
     kube.delete_namespace(api, name)
@@ -65,20 +46,10 @@ def tenant(namespace: str, exposure: dict[str, Any] | None, tls: dict[str, Any] 
     }
 
 
-def play(api: client.ApiClient, document: dict[str, Any], tmp_path: Path, wait: bool = True) -> PlaybookRun:
-    """The tenant playbook; with wait the pods are ready when it ends, so a rerun has no status to write.
-
-    Other checkouts sharing the cluster apply their own Tenant CRD (without spec.exposure) at any time:
-    a run that met theirs is run again with ours, never a run that failed for another reason.
-    """
+def play(document: dict[str, Any], tmp_path: Path, wait: bool = True) -> PlaybookRun:
+    """The tenant playbook; with wait the pods are ready when it ends, so a rerun has no status to write."""
     extra = {"wait": True, "wait_timeout": 120} if wait else {}
-    for _attempt in range(4):
-        tenant_crd(api)
-        done = run_playbook("rustfs.operator.tenant", extra_vars={"tenant": document, **extra}, tmp_dir=tmp_path)
-        if ".spec.exposure: field not declared in schema" not in done.output:
-            break
-        time.sleep(2)
-    return done
+    return run_playbook("rustfs.operator.tenant", extra_vars={"tenant": document, **extra}, tmp_dir=tmp_path)
 
 
 def ready(api: client.ApiClient, namespace: str) -> bool:
@@ -155,7 +126,7 @@ def test_ingress_applied_idempotent_and_only_ours_removed(
         "s3": {"ingress": {"ingressClassName": "no-such-class", "hosts": ["s3.exposed.example"]}},
         "console": {"ingress": {"hosts": ["console.exposed.example"], "tls": {"secretName": "console-public"}}},
     }
-    first = play(api, tenant(ns, exposure), tmp_path)
+    first = play(tenant(ns, exposure), tmp_path)
     assert first.returncode == 0, first.output
     assert "IngressClassNotFound" in first.output  # a warning: applied anyway
     found = ingresses(api, ns)
@@ -170,20 +141,20 @@ def test_ingress_applied_idempotent_and_only_ours_removed(
     assert "nginx.ingress.kubernetes.io/backend-protocol" not in (s3.metadata.annotations or {})
 
     wait_until(lambda: ready(api, ns), timeout=120, what="the tenant Ready")
-    again = play(api, tenant(ns, exposure), tmp_path)
+    again = play(tenant(ns, exposure), tmp_path)
     assert again.returncode == 0 and again.changed == 0, changed_tasks(again)
 
     hand_made_ingress(api, ns)
     del exposure["console"]
-    fewer = play(api, tenant(ns, exposure), tmp_path)
+    fewer = play(tenant(ns, exposure), tmp_path)
     assert fewer.returncode == 0, fewer.output
     assert set(ingresses(api, ns)) == {"exposed-io", "hand-made"}
 
-    gone = play(api, tenant(ns, None), tmp_path)
+    gone = play(tenant(ns, None), tmp_path)
     assert gone.returncode == 0, gone.output
     assert set(ingresses(api, ns)) == {"hand-made"}
     wait_until(lambda: ready(api, ns), timeout=120, what="the tenant Ready")
-    settled = play(api, tenant(ns, None), tmp_path)
+    settled = play(tenant(ns, None), tmp_path)
     assert settled.returncode == 0 and settled.changed == 0, changed_tasks(settled)
 
 
@@ -196,7 +167,7 @@ def test_gateway_api_routes_on_the_real_crds(
         "s3": {"tlsRoute": {"parentRefs": parents, "hostnames": ["s3.exposed.example"]}},
         "console": {"ingress": {"hosts": ["console.exposed.example"], "tls": {"tenantCertificate": True}}},
     }
-    first = play(api, tenant(ns, exposure, GENERATED_TLS), tmp_path)
+    first = play(tenant(ns, exposure, GENERATED_TLS), tmp_path)
     assert first.returncode == 0, first.output
     (route,) = routes(api, ns, "tlsroutes").values()
     assert route["metadata"]["name"] == "exposed-io"
@@ -209,12 +180,12 @@ def test_gateway_api_routes_on_the_real_crds(
     assert console.spec.tls[0].secret_name == "exposed-tls"  # the operator-generated certificate's Secret
 
     wait_until(lambda: ready(api, ns), timeout=120, what="the tenant Ready")
-    again = play(api, tenant(ns, exposure, GENERATED_TLS), tmp_path)
+    again = play(tenant(ns, exposure, GENERATED_TLS), tmp_path)
     assert again.returncode == 0 and again.changed == 0, changed_tasks(again)
 
     # TLS off: the S3 endpoint moves to an HTTPRoute (the Gateway terminates TLS); the TLSRoute goes.
     plain = {"s3": {"httpRoute": {"parentRefs": [{"name": "edge", "namespace": "gateways"}]}}}
-    moved = play(api, tenant(ns, plain), tmp_path)
+    moved = play(tenant(ns, plain), tmp_path)
     assert moved.returncode == 0, moved.output
     assert routes(api, ns, "tlsroutes") == {}
     (http,) = routes(api, ns, "httproutes").values()
@@ -231,7 +202,7 @@ def test_refused_before_any_write_when_gateway_api_is_missing(
     gateway_api.uninstall(api, ("tlsroutes",))
     try:
         exposure = {"s3": {"tlsRoute": {"parentRefs": [{"name": "edge"}], "hostnames": ["s3.exposed.example"]}}}
-        refused = play(api, tenant(ns, exposure, GENERATED_TLS), tmp_path, wait=False)
+        refused = play(tenant(ns, exposure, GENERATED_TLS), tmp_path, wait=False)
         assert refused.returncode != 0
         assert "GatewayApiNotInstalled" in refused.output, refused.output
         assert "spec.exposure.s3.tlsRoute" in refused.output
@@ -260,17 +231,12 @@ def test_render_mode_shows_the_objects(tmp_path: Path) -> None:
 
 
 def create_tenant(api: client.ApiClient, document: dict[str, Any]) -> dict[str, Any]:
-    """Create the Tenant with this checkout's CRD (created under another checkout's, spec.exposure is pruned)."""
-    custom = client.CustomObjectsApi(api)
-    ns, name = document["metadata"]["namespace"], document["metadata"]["name"]
-    for _attempt in range(4):
-        tenant_crd(api)
-        made: dict[str, Any] = custom.create_namespaced_custom_object("rustfs.com", "v1alpha1", ns, "tenants", document)
-        if "exposure" in made["spec"]:
-            return made
-        custom.delete_namespaced_custom_object("rustfs.com", "v1alpha1", ns, "tenants", name)
-        kube.wait_gone(lambda: custom.get_namespaced_custom_object("rustfs.com", "v1alpha1", ns, "tenants", name))
-    raise AssertionError("spec.exposure was pruned on every attempt")
+    """The Tenant as the API server stored it: spec.exposure must survive (the CRD declares it, none prunes it)."""
+    made: dict[str, Any] = client.CustomObjectsApi(api).create_namespaced_custom_object(
+        "rustfs.com", "v1alpha1", document["metadata"]["namespace"], "tenants", document
+    )
+    assert made["spec"].get("exposure") == document["spec"]["exposure"], made["spec"]
+    return made
 
 
 def settled(api: client.ApiClient, namespace: str) -> bool:

@@ -17,15 +17,9 @@ from kubernetes import client
 from operator_support import active_operator, label_tenant, wait_until
 from support.playbook import PlaybookRun, example_tenant, run_playbook
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("crd")]
 
 TEAM = {"namespaceSelector": {"matchLabels": {"team": "analytics"}}}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def tenant_crd(kubeconfig: Path) -> None:
-    installed = run_playbook("rustfs.operator.install_crds")
-    assert installed.returncode == 0, installed.output
 
 
 def play(tenant: dict[str, Any], tmp_path: Path, **extra: Any) -> PlaybookRun:

@@ -20,13 +20,13 @@ import pytest
 import yaml
 from kubernetes import client
 from support.playbook import run_playbook
-from test_tls import ensure_tenant_crd, make_ca, make_leaf, put_secret, tls_secret_data
+from test_tls import make_ca, make_leaf, put_secret, tls_secret_data
 
 from ansible_collections.rustfs.operator.plugins.module_utils import certificates as certs
 from ansible_collections.rustfs.operator.plugins.module_utils import tls_names
 from ansible_collections.rustfs.operator.plugins.module_utils.model import parse_tenant
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("crd")]
 
 ACCESS_KEY = "report-access-7f3a91c2"
 SECRET_KEY = "report-secret-5be0d4a8e1"
@@ -63,7 +63,6 @@ def put_opaque(api: client.ApiClient, namespace: str, name: str, values: dict[st
 
 def reconcile(api: client.ApiClient, tenant: dict[str, Any], tmp_path: Path) -> int:
     """The Tenant resource first (a blocked run applies nothing, but writes its status), then a playbook run."""
-    ensure_tenant_crd(api)
     kube.apply(api, tenant)
     done = run_playbook("rustfs.operator.tenant", extra_vars={"tenant": tenant, "wait": True}, tmp_dir=tmp_path)
     return done.returncode
@@ -243,7 +242,6 @@ def test_an_unreadable_point_is_unknown_with_why(
 ) -> None:
     restricted = namespaces[0]
     put_opaque(api, restricted, "creds", {"accesskey": ACCESS_KEY, "secretkey": SECRET_KEY})
-    ensure_tenant_crd(api)
     kube.apply(api, tenant_doc("unread", restricted, credsSecret={"name": "creds"}))
     # May read Tenants only: no namespace, no Secret, no PodDisruptionBudget.
     reader = sa_kubeconfig(

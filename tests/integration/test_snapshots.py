@@ -24,54 +24,12 @@ pytestmark = pytest.mark.integration
 
 GROUP, VERSION, PLURAL = "snapshot.storage.k8s.io", "v1", "volumesnapshots"
 SET_LABEL = "operator.rustfs.com/snapshot-set"
-# The spec.snapshots each test's tenant was given, by namespace.
-WANTED: dict[str, dict[str, Any]] = {}
 CLAIMS = ["vol-0-snap-pool-0-0", "vol-0-snap-pool-0-1", "vol-0-snap-pool-1-0", "vol-0-snap-pool-1-1"]
 
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def tenant_crd_with_snapshots(api: client.ApiClient) -> None:
-    """The Tenant CRD serves spec.snapshots: added to the live schema, whatever else it holds.
-
-    The control plane is shared with test runs of other checkouts, each applying its own Tenant CRD:
-    applying ours whole (install_crds) would drop their new fields, and theirs drop ours (the API
-    server prunes unknown fields). Adding just this field leaves theirs alone.
-    """
-    extensions = client.ApiextensionsV1Api(api)
-
-    def read() -> dict[str, Any]:
-        answer = extensions.read_custom_resource_definition("tenants.rustfs.com", _preload_content=False)
-        return dict(json.loads(answer.data))
-
-    try:
-        live = read()
-    except client.ApiException as error:
-        assert error.status == 404, error
-        installed = run_playbook("rustfs.operator.install_crds")
-        assert installed.returncode == 0, installed.output
-        live = read()
-    ours = yaml.safe_load((REPO / "crds" / "tenants.rustfs.com.yaml").read_text())
-    field = ours["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]["snapshots"]
-    for index, served in enumerate(live["spec"]["versions"]):
-        if "snapshots" not in served["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]:
-            path = f"/spec/versions/{index}/schema/openAPIV3Schema/properties/spec/properties/snapshots"
-            extensions.patch_custom_resource_definition(
-                "tenants.rustfs.com", [{"op": "add", "path": path, "value": field}]
-            )
-
-
 @pytest.fixture(scope="module")
-def crd(api: client.ApiClient) -> None:
-    """Overrides conftest's (install_crds would drop the new fields of other checkouts' runs)."""
-    tenant_crd_with_snapshots(api)
-
-
-@pytest.fixture(scope="module")
-def snapshot_api(api: client.ApiClient) -> Iterator[client.ApiClient]:
-    """The cluster with the snapshot CRDs installed (left installed: other runs reuse them)."""
-    tenant_crd_with_snapshots(api)
+def snapshot_api(api: client.ApiClient, crd: None) -> Iterator[client.ApiClient]:
+    """The cluster with the Tenant CRD and the snapshot CRDs installed (left installed: other runs reuse them)."""
     snapshot_crds.install(api)
     yield api
 
@@ -93,14 +51,9 @@ def tenant(namespace: str, snapshots: dict[str, Any]) -> dict[str, Any]:
 
 def create_tenant(api: client.ApiClient, namespace: str, tmp_path: Path, snapshots: dict[str, Any]) -> Path:
     """The tenant, reconciled by the playbook, with its claims Bound (the hostPath provisioner)."""
-    WANTED[namespace] = snapshots
     tenant_file = tmp_path / "tenant.yaml"
     tenant_file.write_text(yaml.safe_dump(tenant(namespace, snapshots)))
-    for _ in range(3):  # another checkout's test run may replace the shared CRD in between
-        tenant_crd_with_snapshots(api)
-        created = run_playbook("rustfs.operator.tenant", "-e", f"tenant_file={tenant_file}")
-        if ".spec.snapshots: field not declared in schema" not in created.output:
-            break
+    created = run_playbook("rustfs.operator.tenant", "-e", f"tenant_file={tenant_file}")
     assert created.returncode == 0, created.output
     core = client.CoreV1Api(api)
 
@@ -112,32 +65,8 @@ def create_tenant(api: client.ApiClient, namespace: str, tmp_path: Path, snapsho
     return tenant_file
 
 
-def snapshot(api: client.ApiClient, namespace: str, *args: str) -> tuple[PlaybookRun, dict[str, Any]]:
-    """Run the playbook for tenant snap; again when the run saw no spec.snapshots (see below)."""
-    for _ in range(3):
-        done, output = _snapshot_once(api, namespace, *args)
-        entries = (output.get("global_custom_stats") or {}).get("rustfs_snapshots") or []
-        if done.returncode != 0 or not entries or entries[0]["due_at"] is not None:
-            return done, output
-        # Every tenant here has snapshots enabled, so due_at is None only when the API server read the
-        # Tenant while the shared CRD lacked spec.snapshots: a test run of another checkout applied its
-        # own Tenant CRD in between (the API server prunes undeclared fields). Undo and run again.
-        for name in entries[0]["created"]:
-            try:
-                client.CustomObjectsApi(api).delete_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, name)
-            except client.ApiException as error:
-                if error.status != 404:  # a check-mode run created nothing
-                    raise
-    return done, output
-
-
-def _snapshot_once(api: client.ApiClient, namespace: str, *args: str) -> tuple[PlaybookRun, dict[str, Any]]:
-    tenant_crd_with_snapshots(api)  # the stored spec.snapshots reads back only while the CRD declares it
-    tenants = client.CustomObjectsApi(api)
-    stored = tenants.get_namespaced_custom_object("rustfs.com", "v1alpha1", namespace, "tenants", "snap")
-    if stored["spec"].get("snapshots") != WANTED[namespace]:  # written while another CRD was served
-        patch = {"spec": {"snapshots": WANTED[namespace]}}
-        tenants.patch_namespaced_custom_object("rustfs.com", "v1alpha1", namespace, "tenants", "snap", patch)
+def snapshot(namespace: str, *args: str) -> tuple[PlaybookRun, dict[str, Any]]:
+    """The snapshot playbook for tenant snap, once, with its JSON result (empty when it printed none)."""
     done = run_playbook(
         "rustfs.operator.snapshot",
         "-e",
@@ -181,7 +110,7 @@ def test_now_takes_one_snapshot_per_claim_and_scheduled_takes_none_before_it_is_
 
     # Created this instant: the first yearly set is due on the next 1 January, not now.
     versions_before = {n: o["metadata"]["resourceVersion"] for n, o in volume_snapshots(api, namespace).items()}
-    done, output = snapshot(api, namespace)
+    done, output = snapshot(namespace)
     assert done.returncode == 0, done.output
     assert output["stats"]["localhost"]["changed"] == 0
     not_due = result_of(output)
@@ -189,12 +118,12 @@ def test_now_takes_one_snapshot_per_claim_and_scheduled_takes_none_before_it_is_
     assert volume_snapshots(api, namespace) == {} == versions_before
 
     # Check mode: the creations go to the API server as dry runs only.
-    done, output = snapshot(api, namespace, "-e", "mode=now", "--check")
+    done, output = snapshot(namespace, "-e", "mode=now", "--check")
     assert done.returncode == 0, done.output
     assert len(result_of(output)["created"]) == 4
     assert volume_snapshots(api, namespace) == {}
 
-    done, output = snapshot(api, namespace, "-e", "mode=now")
+    done, output = snapshot(namespace, "-e", "mode=now")
     assert done.returncode == 0, done.output
     taken = result_of(output)
     assert taken["changed"] is True and taken["set"]
@@ -232,7 +161,7 @@ def test_now_takes_one_snapshot_per_claim_and_scheduled_takes_none_before_it_is_
 
     # The set is the newest: the next yearly time is after it, so a scheduled run writes nothing.
     before = {n: o["metadata"]["resourceVersion"] for n, o in volume_snapshots(api, namespace).items()}
-    done, output = snapshot(api, namespace)
+    done, output = snapshot(namespace)
     assert done.returncode == 0, done.output
     assert output["stats"]["localhost"]["changed"] == 0 and result_of(output)["created"] == []
     assert {n: o["metadata"]["resourceVersion"] for n, o in volume_snapshots(api, namespace).items()} == before
@@ -255,7 +184,7 @@ def test_retention_prunes_only_our_sets_and_keeps_the_newest_ready_one(
 
     sets = []
     for _ in range(3):
-        done, output = snapshot(api, namespace, "-e", "mode=now")
+        done, output = snapshot(namespace, "-e", "mode=now")
         assert done.returncode == 0, done.output
         sets.append(result_of(output)["set"])
         if len(sets) == 1:
@@ -269,7 +198,7 @@ def test_retention_prunes_only_our_sets_and_keeps_the_newest_ready_one(
     }
 
     mark_ready(api, namespace, [f"{claim}-{sets[1]}" for claim in CLAIMS])
-    done, output = snapshot(api, namespace, "-e", "mode=now")
+    done, output = snapshot(namespace, "-e", "mode=now")
     assert done.returncode == 0, done.output
     fourth = result_of(output)
     assert fourth["pruned_sets"] == [sets[0]]
@@ -288,7 +217,7 @@ def test_missing_snapshot_crds_fail_with_a_clear_message(
     create_tenant(api, namespace, tmp_path, {"enabled": True})
     snapshot_crds.uninstall(api)
     try:
-        done, _ = snapshot(api, namespace, "-e", "mode=now")
+        done, _ = snapshot(namespace, "-e", "mode=now")
         assert done.returncode != 0
         assert "snapshot.storage.k8s.io/v1) is not served by this cluster" in done.output, done.output
     finally:
@@ -306,7 +235,6 @@ def test_the_operator_takes_a_set_when_due_with_its_shipped_rbac(
         objects.create_namespaced_custom_object("rustfs.com", "v1alpha1", namespace, "tenants", body)
 
         def one_set() -> set[str] | None:
-            tenant_crd_with_snapshots(api)  # another checkout's run may replace the shared CRD meanwhile
             sets = {o["metadata"]["labels"].get(SET_LABEL) for o in volume_snapshots(api, namespace).values()}
             return sets if len(volume_snapshots(api, namespace)) >= len(CLAIMS) else None
 
@@ -337,7 +265,7 @@ def test_the_restore_path_claims_from_a_set_are_adopted_by_a_tenant_of_the_same_
     """
     api = snapshot_api
     create_tenant(api, namespace, tmp_path, {"enabled": True, "schedule": "@yearly"})
-    done, output = snapshot(api, namespace, "-e", "mode=now")
+    done, output = snapshot(namespace, "-e", "mode=now")
     assert done.returncode == 0, done.output
     taken = result_of(output)
     mark_ready(api, namespace, taken["created"])

@@ -30,34 +30,11 @@ from ansible_collections.rustfs.operator.plugins.module_utils import certificate
 from ansible_collections.rustfs.operator.plugins.module_utils import tls_names
 from ansible_collections.rustfs.operator.plugins.module_utils.model import parse_tenant
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("crd")]
 
 TENANT = "tls"
 HASH = "operator.rustfs.com/tls-hash"
 CERT_MANAGER_CRDS = ("certificates.cert-manager.io", "issuers.cert-manager.io")
-
-
-CRD_FILE = Path(__file__).resolve().parents[2] / "crds" / "tenants.rustfs.com.yaml"
-
-
-def ensure_tenant_crd(api: client.ApiClient) -> None:
-    """This checkout's Tenant CRD (with spec.tls.generated).
-
-    The cluster may be shared with runs of other checkouts, which install their own CRD at any time,
-    so it is applied again before every playbook run rather than once per module.
-    """
-    kube.apply(api, CRD_FILE.read_text())
-    extensions = client.ApiextensionsV1Api(api)
-
-    def current() -> bool:
-        crd = api.sanitize_for_serialization(extensions.read_custom_resource_definition("tenants.rustfs.com"))
-        spec = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
-        established = any(
-            c["type"] == "Established" and c["status"] == "True" for c in crd["status"].get("conditions", [])
-        )
-        return established and "generated" in spec["properties"]["tls"]["properties"]
-
-    kube.wait_for(current, timeout=30, what="the Tenant CRD of this checkout")
 
 
 # --- helpers ------------------------------------------------------------------------------------------
@@ -76,7 +53,6 @@ def tenant_doc(namespace: str, tls: dict[str, Any], pools: list[dict[str, Any]] 
 
 
 def play(api: client.ApiClient, tenant: dict[str, Any], tmp_path: Path, *args: str, **extra: Any) -> PlaybookRun:
-    ensure_tenant_crd(api)
     return run_playbook(
         "rustfs.operator.tenant", *args, extra_vars={"tenant": tenant, "wait": True, **extra}, tmp_dir=tmp_path
     )
