@@ -359,6 +359,28 @@ def read_tenant(api: client.ApiClient, namespace: str, name: str) -> dict[str, A
     return found
 
 
+def update_tenant(
+    api: client.ApiClient, namespace: str, name: str, change: Callable[[dict[str, Any]], None]
+) -> dict[str, Any]:
+    """Read, CHANGE and replace the Tenant, again from a fresh read on 409 Conflict.
+
+    Optimistic concurrency as every Kubernetes client does it: an operator's status write between
+    the read and the replace moves resourceVersion, which makes the replace a conflict, not an error
+    of the test."""
+    for _attempt in range(10):
+        tenant = read_tenant(api, namespace, name)
+        change(tenant)
+        try:
+            replaced: dict[str, Any] = client.CustomObjectsApi(api).replace_namespaced_custom_object(
+                "rustfs.com", "v1alpha1", namespace, "tenants", name, tenant
+            )
+            return replaced
+        except ApiException as error:
+            if error.status != 409:
+                raise
+    raise AssertionError(f"Tenant {namespace}/{name}: 10 conflicting writes in a row")
+
+
 def set_tenant_env(api: client.ApiClient, namespace: str, name: str, env: list[dict[str, str]]) -> None:
     """Replace the Tenant's spec.env: a spec change the operator must reconcile."""
     tenant = read_tenant(api, namespace, name)

@@ -273,8 +273,5 @@ def test_operator_applies_repairs_and_removes_its_ingress(
             what="the deleted Ingress restored",
         )
 
-        custom = client.CustomObjectsApi(api)
-        current = custom.get_namespaced_custom_object("rustfs.com", "v1alpha1", ns, "tenants", "exposed")
-        current["spec"].pop("exposure")
-        custom.replace_namespaced_custom_object("rustfs.com", "v1alpha1", ns, "tenants", "exposed", current)
+        kube.update_tenant(api, ns, "exposed", lambda current: current["spec"].pop("exposure"))
         wait_until(lambda: "exposed-io" not in ingresses(api, ns), what="the Ingress deleted")

@@ -208,16 +208,13 @@ def test_isolation_in_operator_mode(api: client.ApiClient, namespace: str, opera
         wait_until(lambda: "iso-peers" in policies(api, namespace), what="NetworkPolicy iso-peers restored")
 
         # Turned off: ours go.
-        stored = stored_tenant(api, namespace, "iso")
-        stored["spec"]["networkPolicy"]["enabled"] = False
-        custom.replace_namespaced_custom_object("rustfs.com", "v1alpha1", namespace, "tenants", "iso", stored)
+        kube.update_tenant(api, namespace, "iso", lambda stored: stored["spec"]["networkPolicy"].update(enabled=False))
         wait_until(lambda: policies(api, namespace) == {}, what="NetworkPolicies removed")
 
         # A quota the tenant's next pool does not fit: Blocked before any write, with the numbers.
         make_quota(api, namespace, "two-pods", {"pods": "2"})
-        stored = stored_tenant(api, namespace, "iso")
-        stored["spec"]["pools"].append({"name": "pool-1", "servers": 2, "persistence": {"volumesPerServer": 1}})
-        custom.replace_namespaced_custom_object("rustfs.com", "v1alpha1", namespace, "tenants", "iso", stored)
+        pool_1 = {"name": "pool-1", "servers": 2, "persistence": {"volumesPerServer": 1}}
+        kube.update_tenant(api, namespace, "iso", lambda stored: stored["spec"]["pools"].append(pool_1))
         blocked = wait_state(api, namespace, "Blocked")
         pools_ready = next(c for c in blocked["status"]["conditions"] if c["type"] == "PoolsReady")
         assert pools_ready["reason"] == "ResourceQuotaExceeded"
