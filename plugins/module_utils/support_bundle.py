@@ -138,6 +138,12 @@ def referenced_secret_names(tenant: Mapping[str, Any]) -> list[str]:
     kms = kms_secret_ref(spec)
     if kms is not None:
         names.add(kms.name)
+    # A user of spec.users without credsSecret keeps its keys in a Secret named after it (provisioning):
+    # listed (redacted) and its values scrubbed like any other the tenant reads.
+    for user in as_list(spec.get("users")):
+        named = isinstance(user, Mapping) and isinstance(user.get("name"), str)
+        if named and not as_dict(user.get("credsSecret")).get("name"):
+            names.add(user["name"])
     try:
         parsed = parse_tenant(pruned_spec(drop_nulls(dict(tenant))))
         names |= set(rbac_secrets(parsed)) | set(tls_secrets(parsed))

@@ -72,7 +72,8 @@ def test_the_support_bundle_holds_everything_and_no_secret_value(
         # Secrets and the Tenant could leave): the bundle must replace the annotation.
         annotation = json.dumps({"stringData": {"secretkey": planted.secret_key}})
         tenant["metadata"]["annotations"] = {sb.DROPPED_ANNOTATIONS[0]: annotation}
-        secrets = secrets_for(planted, tenant)
+        # The provisioned user's Secret only where the tenant names a user (tenant_doc(provisioned=True)).
+        secrets = [s for s in secrets_for(planted, tenant) if s["metadata"]["name"] != f"{NAME}-user"]
         ours = create_secrets(api, secrets)
         custom(api).create_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, tenant)
         assert_checked(wait_until(lambda: settled(api, namespace, NAME, "Ready"), timeout=120, what=f"{NAME} Ready"))

@@ -270,3 +270,12 @@ def test_the_operator_sources_record_what_they_read_and_why_not(tmp_path: Any) -
         ("metrics", False),
     ]
     assert "no pod in ops matches app=op" in nothing.sources[0].detail
+
+
+def test_a_user_without_creds_secret_reads_the_secret_named_after_it() -> None:
+    """Provisioning reads such a user's keys from a Secret of the user's name: the bundle lists it too."""
+    spec = {
+        "credsSecret": {"name": "admin"},
+        "users": [{"name": "alice"}, {"name": "bob", "credsSecret": {"name": "bob-keys"}}, "nonsense"],
+    }
+    assert sb.referenced_secret_names({"spec": spec}) == ["admin", "alice", "bob-keys"]
