@@ -36,6 +36,17 @@ def _decode(secret: Mapping[str, Any], key: str) -> bytes | None:
         return b"\xff"  # undecodable base64 is reported like undecodable UTF-8
 
 
+def secret_data(secret: Mapping[str, Any] | None, key: str) -> bytes | None:
+    """A Secret value as bytes (None when absent or not base64)."""
+    value = as_dict(as_dict(secret).get("data")).get(key)
+    if value is None:
+        return None
+    try:
+        return base64.b64decode(str(value), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
 def check_credentials_secret(name: str, secret: Mapping[str, Any] | None) -> list[FieldError]:
     field = "spec.credsSecret"
     if secret is None:

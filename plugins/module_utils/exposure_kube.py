@@ -21,6 +21,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils.kube import (
     ResourceNotFoundError,
     UnauthorizedError,
     plain,
+    served_resource,
 )
 from ansible_collections.rustfs.operator.plugins.module_utils.live import list_cluster
 from ansible_collections.rustfs.operator.plugins.module_utils.model import JSON, Tenant, as_dict, as_list
@@ -32,7 +33,9 @@ NOT_SERVED = "not served"
 def _list(client: Any, kind: str, api_version: str, tenant: Tenant) -> list[JSON] | str | None:
     """Objects of KIND labelled with TENANT in its namespace; NOT_SERVED; None when not allowed to list."""
     try:
-        resource = client.resource(kind, api_version)
+        resource = served_resource(client, kind, api_version)
+        if resource is None:
+            return NOT_SERVED
         found = plain(
             client.get(resource, namespace=tenant.namespace, label_selector=f"{c.LABEL_TENANT}={tenant.name}")
         )

@@ -47,6 +47,7 @@ __all__ = [
     "get_or_none",
     "plain",
     "run_module",
+    "served_resource",
     "unreachable_detail",
 ]
 
@@ -70,6 +71,23 @@ def get_or_none(
         return found
     except NotFoundError:
         return None
+
+
+def served_resource(client: Any, kind: str, api_version: str) -> Any | None:
+    """The resource of KIND, or None when the API server does not serve it (a CRD not installed).
+
+    Asked of the group version's own discovery document, one GET: looking an absent kind up
+    through kubernetes.core's discovery instead throws its cached discovery away, fetches
+    every group again and rewrites the cache file, in every task that asks.
+    """
+    path = f"/api/{api_version}" if "/" not in api_version else f"/apis/{api_version}"
+    try:
+        document = plain(client.client.request("get", path))
+    except NotFoundError:
+        return None
+    if not any(entry.get("kind") == kind for entry in document.get("resources") or []):
+        return None
+    return client.resource(kind, api_version)
 
 
 # A module's work, shared by its main() and its action plugin: (client, params, check_mode, diff) -> result.

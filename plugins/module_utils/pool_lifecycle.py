@@ -23,6 +23,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ansible_collections.rustfs.operator.plugins.module_utils.credentials import secret_data
 from ansible_collections.rustfs.operator.plugins.module_utils.decommission import (
     CLEANUP_IN_SPEC,
     CLEANUP_REMOVED,
@@ -50,7 +51,6 @@ from ansible_collections.rustfs.operator.plugins.module_utils.tls import (
     secret_name,
     trust_source,
 )
-from ansible_collections.rustfs.operator.plugins.module_utils.tls_observe import secret_data
 
 ADMIN_PORT = 9000
 # RustFS's built-in credentials, which it uses when neither credsSecret nor spec.env sets them (spec 5).

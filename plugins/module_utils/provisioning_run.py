@@ -23,6 +23,7 @@ from typing import Any
 from ansible_collections.rustfs.operator.plugins.module_utils import provisioning as p
 from ansible_collections.rustfs.operator.plugins.module_utils import rustfs_iam as iam
 from ansible_collections.rustfs.operator.plugins.module_utils import rustfs_s3 as s3
+from ansible_collections.rustfs.operator.plugins.module_utils.credentials import secret_data
 from ansible_collections.rustfs.operator.plugins.module_utils.kube import get_or_none
 from ansible_collections.rustfs.operator.plugins.module_utils.model import JSON, Tenant, as_dict, as_list
 from ansible_collections.rustfs.operator.plugins.module_utils.pool_lifecycle import (
@@ -35,7 +36,6 @@ from ansible_collections.rustfs.operator.plugins.module_utils.rustfs_admin impor
     RustfsAdminClient,
     RustfsAdminError,
 )
-from ansible_collections.rustfs.operator.plugins.module_utils.tls_observe import secret_data
 
 AdminFactory = Callable[[str, Credentials, "ssl.SSLContext | None"], RustfsAdminClient]
 # User Secret keys: the RustFS operator's, then MinIO's console keys (both accepted; they must agree).

@@ -11,8 +11,6 @@ name Secrets and keys, never values.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +18,7 @@ from typing import Any
 
 from ansible_collections.rustfs.operator.plugins.module_utils import certificates as certs
 from ansible_collections.rustfs.operator.plugins.module_utils import tls
+from ansible_collections.rustfs.operator.plugins.module_utils.credentials import secret_data
 from ansible_collections.rustfs.operator.plugins.module_utils.errors import FieldError, field_error
 from ansible_collections.rustfs.operator.plugins.module_utils.model import JSON, Tenant, as_dict, as_list
 from ansible_collections.rustfs.operator.plugins.module_utils.status import TRANSIENT_REASONS
@@ -48,17 +47,6 @@ class TlsCheck:
     @property
     def pending(self) -> bool:
         return any(p["reason"] in TRANSIENT_REASONS for p in self.problems)
-
-
-def secret_data(secret: Mapping[str, Any] | None, key: str) -> bytes | None:
-    """A Secret value as bytes (None when absent or not base64)."""
-    value = as_dict(as_dict(secret).get("data")).get(key)
-    if value is None:
-        return None
-    try:
-        return base64.b64decode(str(value), validate=True)
-    except (binascii.Error, ValueError):
-        return None
 
 
 def resource_version(obj: Mapping[str, Any] | None) -> str:

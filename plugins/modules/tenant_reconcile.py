@@ -12,7 +12,6 @@ version_added: 0.1.0
 author: rustfs.operator contributors (@rustfs)
 requirements:
   - PyYAML >=6.0 (YAML documents, on the Ansible controller)
-  - cryptography >=41.0 (certificate checks, on the Ansible controller)
   - jsonschema >=4.17 (the Tenant schema, on the Ansible controller)
   - kubernetes >=24.2.0 (the Kubernetes API client, on the Ansible controller)
 description:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import signal
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -36,28 +37,13 @@ def operator(operator_home: Any, rustfs: tuple[FakeRustfs, str]) -> Iterator[Ope
         yield process
 
 
-def read(api: client.ApiClient, namespace: str) -> dict[str, Any]:
-    found: dict[str, Any] = client.CustomObjectsApi(api).get_namespaced_custom_object(
-        GROUP, VERSION, namespace, PLURAL, "prov"
-    )
-    return found
-
-
-def provisioned(api: client.ApiClient, namespace: str) -> dict[str, Any] | None:
-    status = read(api, namespace).get("status") or {}
-    ready = next((c for c in status.get("conditions") or [] if c["type"] == "ProvisioningReady"), {})
-    return status if ready.get("status") == "True" and status.get("currentState") == "Ready" else None
-
-
-def test_the_operator_provisions_once_the_pods_are_ready_and_then_writes_nothing(
-    api: client.ApiClient, namespace: str, operator: OperatorProcess, rustfs: tuple[FakeRustfs, str]
-) -> None:
-    fake, _url = rustfs
-    for name, keys in (("creds", (ACCESS, SECRET)), ("app", ("app-access", "app-secret-key"))):
+def provisioning_tenant(api: client.ApiClient, namespace: str, name: str) -> dict[str, Any]:
+    """A tenant asking for a policy, a user and a bucket, with the Secrets and ConfigMap it names."""
+    for secret, keys in (("creds", (ACCESS, SECRET)), ("app", ("app-access", "app-secret-key"))):
         data = {k: base64.b64encode(v.encode()).decode() for k, v in zip(("accesskey", "secretkey"), keys, strict=True)}
         kube.apply(
             api,
-            {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": namespace}, "data": data},
+            {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": secret, "namespace": namespace}, "data": data},
         )
     kube.apply(
         api,
@@ -68,10 +54,10 @@ def test_the_operator_provisions_once_the_pods_are_ready_and_then_writes_nothing
             "data": {"read": json.dumps(POLICY)},
         },
     )
-    tenant = {
+    return {
         "apiVersion": f"{GROUP}/{VERSION}",
         "kind": "Tenant",
-        "metadata": {"name": "prov", "namespace": namespace},
+        "metadata": {"name": name, "namespace": namespace},
         "spec": {
             "credsSecret": {"name": "creds"},
             "pools": [{"name": "a", "servers": 2, "persistence": {"volumesPerServer": 2}}],
@@ -80,6 +66,26 @@ def test_the_operator_provisions_once_the_pods_are_ready_and_then_writes_nothing
             "buckets": [{"name": "op-bucket", "objectLock": True}],
         },
     }
+
+
+def read(api: client.ApiClient, namespace: str, name: str = "prov") -> dict[str, Any]:
+    found: dict[str, Any] = client.CustomObjectsApi(api).get_namespaced_custom_object(
+        GROUP, VERSION, namespace, PLURAL, name
+    )
+    return found
+
+
+def provisioned(api: client.ApiClient, namespace: str, name: str = "prov") -> dict[str, Any] | None:
+    status = read(api, namespace, name).get("status") or {}
+    ready = next((c for c in status.get("conditions") or [] if c["type"] == "ProvisioningReady"), {})
+    return status if ready.get("status") == "True" and status.get("currentState") == "Ready" else None
+
+
+def test_the_operator_provisions_once_the_pods_are_ready_and_then_writes_nothing(
+    api: client.ApiClient, namespace: str, operator: OperatorProcess, rustfs: tuple[FakeRustfs, str]
+) -> None:
+    fake, _url = rustfs
+    tenant = provisioning_tenant(api, namespace, "prov")
     client.CustomObjectsApi(api).create_namespaced_custom_object(
         GROUP, VERSION, namespace, PLURAL, label_tenant(tenant, operator.instance)
     )
@@ -95,3 +101,49 @@ def test_the_operator_provisions_once_the_pods_are_ready_and_then_writes_nothing
     after = read(api, namespace)["status"]
     # The operator's own record of each run (lastRun) may move; what the run found may not.
     assert {k: v for k, v in after.items() if k != "lastRun"} == {k: v for k, v in before.items() if k != "lastRun"}
+
+
+def test_an_operator_killed_while_provisioning_converges_after_its_restart(
+    api: client.ApiClient, namespace: str, operator_home: Any
+) -> None:
+    home, kubeconfig, work = operator_home
+    fake = FakeRustfs(access=ACCESS, secret=SECRET)
+    fake.iam.write_delay = 0.5  # provisioning takes seconds: the kill lands in the middle of it
+    with serving(fake) as url:
+        instance = f"provkill-{time.monotonic_ns() % 10**6}"
+        first = OperatorProcess(kubeconfig, home, instance, work, admin_endpoint=url, drift_interval=3600)
+        try:
+            first.wait_role("active")
+            tenant = label_tenant(provisioning_tenant(api, namespace, "crash"), instance)
+            client.CustomObjectsApi(api).create_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, tenant)
+            kube.wait_for(lambda: len(fake.iam.writes) >= 1 or None, timeout=180, interval=0.05, what="a first write")
+        finally:
+            first.kill(signal.SIGKILL)
+        writes_at_kill = len(fake.iam.writes)
+        second = OperatorProcess(kubeconfig, home, instance, work, admin_endpoint=url, drift_interval=3600)
+        try:
+            second.wait_role("active", timeout=60)
+            status = wait_until(
+                lambda: provisioned(api, namespace, "crash"), timeout=180, what="ProvisioningReady after the restart"
+            )
+            print(f"writes before the kill: {writes_at_kill}, in all: {len(fake.iam.writes)}")
+            assert status["provisioning"]["phase"] == "Ready"
+            assert fake.iam.policies["read"]["Statement"][0]["Action"] == ["s3:GetObject"]
+            assert fake.iam.users["app-access"]["policyName"] == "read"
+            assert fake.iam.buckets["op-bucket"]["objectLock"]
+            block = status["provisioning"]
+            states = {
+                (kind, item["name"]): item["state"] for kind in ("policies", "users", "buckets") for item in block[kind]
+            }
+            assert states == {
+                ("policies", "read"): "Ready",
+                ("users", "app"): "Ready",
+                ("buckets", "op-bucket"): "Ready",
+            }
+            # Converged: what the killed run left half-done was finished once, and nothing is written again.
+            fake.iam.write_delay = 0.0
+            settled = len(fake.iam.writes)
+            time.sleep(8)
+            assert len(fake.iam.writes) == settled, fake.iam.writes[settled:]
+        finally:
+            assert second.stop() == 0, second.output()[-4000:]

@@ -16,6 +16,7 @@ It counts every write (`writes`), so a test can assert that a second reconcile m
 from __future__ import annotations
 
 import json
+import time
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -72,6 +73,8 @@ class FakeIam:
         self.users: dict[str, dict[str, str]] = {}
         self.buckets: dict[str, dict[str, Any]] = {}
         self.writes: list[tuple[str, str]] = []
+        # Seconds each write takes, so a test can catch a reconcile in the middle of provisioning.
+        self.write_delay = 0.0
         self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
 
     def route(self, handler: BaseHTTPRequestHandler, body: bytes) -> tuple[int, bytes] | None:
@@ -84,6 +87,7 @@ class FakeIam:
         self.requests.append((method, path, query, body))
         if method in ("PUT", "POST", "DELETE"):
             self.writes.append((method, path))
+            time.sleep(self.write_delay)
         if path.startswith(ADMIN):
             return self._admin(method, path[len(ADMIN) :], query, body)
         return self._s3(method, path, query, body, handler)

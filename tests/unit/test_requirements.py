@@ -9,10 +9,6 @@ must be what its code (and the module_utils it reaches) imports.
 from __future__ import annotations
 
 import ast
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -38,18 +34,23 @@ def requirements(path: Path) -> dict[str, Requirement]:
 
 
 def reached(module: str) -> list[str]:
-    """The collection's own modules that importing plugin MODULE (and its action plugin) loads."""
-    code = (
-        "import importlib, json, sys\n"
-        f"for kind in ('modules', 'action'):\n"
-        f"    try: importlib.import_module('{COLLECTION}.plugins.' + kind + '.{module}')\n"
-        "    except ModuleNotFoundError: pass\n"
-        f"print(json.dumps(sorted(n for n in sys.modules if n.startswith('{COLLECTION}.'))))\n"
-    )
-    env = {**os.environ, "PYTHONPATH": str(REPO / ".ansible" / "collections")}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
-    names: list[str] = json.loads(done.stdout)
-    return names
+    """The collection's own modules that plugin MODULE (and its action plugin) may load.
+
+    Read from the source, imports inside functions included: a lazy import (one a run makes only
+    when it needs it) still needs its libraries installed.
+    """
+    pending = [f"{COLLECTION}.plugins.{kind}.{module}" for kind in ("modules", "action")]
+    seen: set[str] = set()
+    while pending:
+        name = pending.pop()
+        path = REPO / f"{name.removeprefix(COLLECTION + '.').replace('.', '/')}.py"
+        if name in seen or not path.exists():
+            continue
+        seen.add(name)
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(COLLECTION + "."):
+                pending += [f"{node.module}.{alias.name}" for alias in node.names] + [node.module]
+    return sorted(seen)
 
 
 def third_party_imports(dotted: str) -> set[str]:
