@@ -1,10 +1,10 @@
-"""What the watches have shown the operator: Tenants, their children, Secret versions.
+"""What the watches have shown the operator: Tenants, their children, Secret and ConfigMap versions.
 
-Children and Secrets live in Kopf indexes (Kopf fills every index before it
+Children, Secrets and ConfigMaps live in Kopf indexes (Kopf fills every index before it
 calls any other handler, so a restarted operator compares digests against a
 complete picture, not a half-listed one). Tenants are kept as plain dicts.
 Only what decisions need is kept: fingerprints, slim StatefulSets and Secret
-resourceVersions, never a Secret's data.
+and ConfigMap resourceVersions, never their data.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 import kopf
 
 from rustfs_operator.digest import Child, plain
-from rustfs_operator.references import referenced_secrets
+from rustfs_operator.references import referenced_configmaps, referenced_secrets
 
 Key = tuple[str, str]  # (namespace, name)
 
@@ -43,11 +43,18 @@ class ClusterView:
         self.tenants: dict[Key, dict[str, Any]] = {}
         self._children: list[Mapping[Key, Iterable[Child]]] = []
         self._secrets: Mapping[Key, Iterable[str]] = {}
+        self._configmaps: Mapping[Key, Iterable[str]] = {}
 
-    def bind(self, children: Iterable[Mapping[Key, Iterable[Child]]], secrets: Mapping[Key, Iterable[str]]) -> None:
+    def bind(
+        self,
+        children: Iterable[Mapping[Key, Iterable[Child]]],
+        secrets: Mapping[Key, Iterable[str]],
+        configmaps: Mapping[Key, Iterable[str]] | None = None,
+    ) -> None:
         """Attach Kopf's live indexes (available from the startup handler on)."""
         self._children = list(children)
         self._secrets = secrets
+        self._configmaps = configmaps if configmaps is not None else {}
 
     # --- tenants -------------------------------------------------------------
 
@@ -71,6 +78,13 @@ class ClusterView:
             key
             for key, body in self.tenants.items()
             if key[0] == namespace and secret in referenced_secrets(body.get("spec") or {})
+        ]
+
+    def tenants_referencing_configmap(self, namespace: str, configmap: str) -> list[Key]:
+        return [
+            key
+            for key, body in self.tenants.items()
+            if key[0] == namespace and configmap in referenced_configmaps(body.get("spec") or {})
         ]
 
     def state_counts(self) -> Mapping[str, int]:
@@ -98,6 +112,14 @@ class ClusterView:
             versions[name] = found[0] if found else None
         return versions
 
+    def configmap_versions(self, key: Key) -> dict[str, str | None]:
+        body = self.tenants.get(key) or {}
+        versions: dict[str, str | None] = {}
+        for name in referenced_configmaps(body.get("spec") or {}):
+            found = list(self._configmaps.get((key[0], name), ()))
+            versions[name] = found[0] if found else None
+        return versions
+
 
 def child_index_handler(kind: str, clock: Callable[[], float]) -> Callable[..., dict[Key, Child]]:
     """An index function for one child kind: (namespace, tenant) -> Child."""
@@ -109,6 +131,6 @@ def child_index_handler(kind: str, clock: Callable[[], float]) -> Callable[..., 
     return index
 
 
-def secret_index(body: kopf.Body, namespace: str | None, name: str | None, **_: Any) -> dict[Key, str]:
+def version_index(body: kopf.Body, namespace: str | None, name: str | None, **_: Any) -> dict[Key, str]:
     """(namespace, name) -> resourceVersion; the data is never looked at."""
     return {(str(namespace), str(name)): str(body.get("metadata", {}).get("resourceVersion"))}

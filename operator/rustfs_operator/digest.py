@@ -90,7 +90,11 @@ def tls_epoch(tenant: Mapping[str, Any], wall_time: float) -> int | None:
 
 
 def input_digest(
-    tenant: Mapping[str, Any], secret_versions: Mapping[str, str | None], settings: str, epoch: int | None = None
+    tenant: Mapping[str, Any],
+    secret_versions: Mapping[str, str | None],
+    settings: str,
+    epoch: int | None = None,
+    configmap_versions: Mapping[str, str | None] | None = None,
 ) -> str:
     content: dict[str, Any] = {
         "format": FORMAT,
@@ -100,6 +104,9 @@ def input_digest(
     }
     if epoch is not None:
         content["epoch"] = epoch
+    # Only when the spec names some: the digest of every other tenant stays what it was.
+    if configmap_versions:
+        content["configMaps"] = dict(configmap_versions)
     return _hash(content)
 
 

@@ -21,7 +21,7 @@ from typing import Any, cast
 
 import kopf
 
-from rustfs_operator.cache import ClusterView, Key, child_index_handler, key_of, secret_index
+from rustfs_operator.cache import ClusterView, Key, child_index_handler, key_of, version_index
 from rustfs_operator.config import Config
 from rustfs_operator.deletion import Deleter
 from rustfs_operator.kubeapi import ApiError
@@ -45,6 +45,7 @@ CHILD_KINDS: dict[str, tuple[str, str, str]] = {
 }
 OWNED = {"rustfs.tenant": kopf.PRESENT}
 SECRETS_INDEX = "rustfs_secrets"
+CONFIGMAPS_INDEX = "rustfs_configmaps"
 
 Request = Callable[[Key, str], None]
 
@@ -132,7 +133,11 @@ def register(
 
     @kopf.on.startup(registry=registry)
     async def _startup(**kwargs: Any) -> None:
-        view.bind([kwargs[child_index_id(p)] for _, (_, _, p) in CHILD_KINDS.items()], kwargs[SECRETS_INDEX])
+        view.bind(
+            [kwargs[child_index_id(p)] for _, (_, _, p) in CHILD_KINDS.items()],
+            kwargs[SECRETS_INDEX],
+            kwargs[CONFIGMAPS_INDEX],
+        )
         on_started()
 
     for kind, (group, version, plural) in CHILD_KINDS.items():
@@ -149,12 +154,20 @@ def register(
             _child_event
         )
 
-    kopf.index("", "v1", "secrets", id=SECRETS_INDEX, registry=registry)(secret_index)
+    kopf.index("", "v1", "secrets", id=SECRETS_INDEX, registry=registry)(version_index)
 
     @kopf.on.event("", "v1", "secrets", id="rustfs_watch_secrets", registry=registry)
     async def _secret_event(type: str | None, namespace: str | None, name: str | None, **_: Any) -> None:
         for key in view.tenants_referencing(str(namespace), str(name)):
             request(key, f"Secret {name} {type or 'listed'}")
+
+    # Policy documents (spec.policies[].document.configMapKeyRef): an edit is applied to RustFS.
+    kopf.index("", "v1", "configmaps", id=CONFIGMAPS_INDEX, registry=registry)(version_index)
+
+    @kopf.on.event("", "v1", "configmaps", id="rustfs_watch_configmaps", registry=registry)
+    async def _configmap_event(type: str | None, namespace: str | None, name: str | None, **_: Any) -> None:
+        for key in view.tenants_referencing_configmap(str(namespace), str(name)):
+            request(key, f"ConfigMap {name} {type or 'listed'}")
 
     @kopf.on.event(*TENANTS, id="rustfs_tenant", registry=registry)
     async def _tenant_event(type: str | None, body: kopf.Body, **_: Any) -> None:

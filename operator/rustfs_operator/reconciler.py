@@ -250,7 +250,11 @@ class Reconciler:
     def _input_digest(self, key: Key, tenant: Mapping[str, Any]) -> str:
         inputs = tenant_input(tenant)
         return input_digest(
-            inputs, self.view.secret_versions(key), self.settings_fingerprint, tls_epoch(inputs, time.time())
+            inputs,
+            self.view.secret_versions(key),
+            self.settings_fingerprint,
+            tls_epoch(inputs, time.time()),
+            self.view.configmap_versions(key),
         )
 
     async def _step(

@@ -1,8 +1,9 @@
-"""Which Secrets a Tenant spec names.
+"""Which Secrets and ConfigMaps a Tenant spec names.
 
 A change to one of them must re-reconcile the tenant (a credential fixed by
-the user unblocks it), so their resourceVersions are part of the tenant's
-input digest. Only names are read here, never a Secret's data.
+the user unblocks it; a policy document edited in its ConfigMap is applied to
+RustFS), so their resourceVersions are part of the tenant's input digest. Only
+names are read here, never an object's data.
 """
 
 from __future__ import annotations
@@ -39,4 +40,16 @@ def referenced_secrets(spec: Mapping[str, Any]) -> list[str]:
     for user in spec.get("users") or []:
         if isinstance(user, Mapping) and not user.get("credsSecret") and isinstance(user.get("name"), str):
             found.add(user["name"])
+    return sorted(found)
+
+
+def referenced_configmaps(spec: Mapping[str, Any]) -> list[str]:
+    """Names of the ConfigMaps the spec's policy documents come from (spec.policies[].document),
+    sorted and unique: the only ConfigMaps a reconcile reads."""
+    found: set[str] = set()
+    for policy in spec.get("policies") or []:
+        document = policy.get("document") if isinstance(policy, Mapping) else None
+        ref = document.get("configMapKeyRef") if isinstance(document, Mapping) else None
+        if isinstance(ref, Mapping) and isinstance(ref.get("name"), str) and ref["name"]:
+            found.add(ref["name"])
     return sorted(found)

@@ -103,6 +103,37 @@ def test_the_operator_provisions_once_the_pods_are_ready_and_then_writes_nothing
     assert {k: v for k, v in after.items() if k != "lastRun"} == {k: v for k, v in before.items() if k != "lastRun"}
 
 
+def test_a_policy_edited_in_its_configmap_is_applied_by_the_operator(
+    api: client.ApiClient, namespace: str, operator: OperatorProcess, rustfs: tuple[FakeRustfs, str]
+) -> None:
+    """The operator watches the ConfigMaps that policy documents come from: an edit is a new input."""
+    fake, _url = rustfs
+    tenant = provisioning_tenant(api, namespace, "edit")
+    client.CustomObjectsApi(api).create_namespaced_custom_object(
+        GROUP, VERSION, namespace, PLURAL, label_tenant(tenant, operator.instance)
+    )
+    wait_until(lambda: provisioned(api, namespace, "edit"), timeout=180, what="ProvisioningReady True")
+    edited = {**POLICY, "Statement": [{**POLICY["Statement"][0], "Action": ["s3:PutObject"]}]}
+    kube.apply(
+        api,
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "policies", "namespace": namespace},
+            "data": {"read": json.dumps(edited)},
+        },
+    )
+    edited_at = time.monotonic()
+    # Well inside the drift check's 20 s, which compares digests only: without the watch, nothing would run.
+    wait_until(
+        lambda: fake.iam.policies["read"]["Statement"][0]["Action"] == ["s3:PutObject"],
+        timeout=15,
+        what="the edited policy in RustFS",
+    )
+    print(f"policy updated in RustFS {time.monotonic() - edited_at:.1f} s after the ConfigMap edit")
+    assert wait_until(lambda: provisioned(api, namespace, "edit"), timeout=30, what="ProvisioningReady True again")
+
+
 def test_an_operator_killed_while_provisioning_converges_after_its_restart(
     api: client.ApiClient, namespace: str, operator_home: Any
 ) -> None:

@@ -13,7 +13,7 @@ import pytest
 from rustfs_operator import config
 from rustfs_operator.cache import ClusterView
 from rustfs_operator.digest import child_of, children_digest, input_digest, tenant_input
-from rustfs_operator.references import referenced_secrets
+from rustfs_operator.references import referenced_configmaps, referenced_secrets
 from rustfs_operator.status import engine_view, last_run, reconciling
 
 TENANT: dict[str, Any] = {
@@ -100,6 +100,35 @@ def test_a_provisioned_users_secret_is_referenced_by_default_by_its_name() -> No
     """spec.users[].credsSecret defaults to a Secret named after the user: fixing it re-reconciles."""
     spec = {"users": [{"name": "app", "policies": ["p"]}, {"name": "svc", "credsSecret": {"name": "svc-keys"}}]}
     assert referenced_secrets(spec) == ["app", "svc-keys"]
+
+
+def test_a_policy_configmap_change_reaches_the_tenants_whose_policies_it_holds() -> None:
+    """A policy document edited in its ConfigMap must be applied to RustFS: its changes re-run the tenant."""
+    view = ClusterView()
+    policy = {"name": "read", "document": {"configMapKeyRef": {"name": "policies", "key": "read"}}}
+    env = [{"name": "X", "valueFrom": {"configMapKeyRef": {"name": "env-cm", "key": "x"}}}]
+    view.put_tenant({"metadata": {"name": "p", "namespace": "ns"}, "spec": {"policies": [policy]}})
+    view.put_tenant({"metadata": {"name": "e", "namespace": "ns"}, "spec": {"pools": [{"name": "a", "env": env}]}})
+    view.bind([], {}, {("ns", "policies"): ["11"]})
+    assert view.tenants_referencing_configmap("ns", "policies") == [("ns", "p")]
+    # The engine reads no other ConfigMap (an env var's is the kubelet's business).
+    assert view.tenants_referencing_configmap("ns", "env-cm") == []
+    assert view.tenants_referencing_configmap("other", "policies") == []
+    assert view.configmap_versions(("ns", "p")) == {"policies": "11"}
+    assert view.configmap_versions(("ns", "e")) == {}
+    tenant = tenant_input(view.tenants[("ns", "p")])
+    assert input_digest(tenant, {}, "s", None, {"policies": "11"}) != input_digest(
+        tenant, {}, "s", None, {"policies": "12"}
+    )
+    # A tenant that names no ConfigMap keeps the digest it had before ConfigMaps were watched.
+    assert input_digest(tenant, {}, "s", None, {}) == input_digest(tenant, {}, "s")
+
+
+def test_configmap_references_are_unique_sorted_and_blank_names_ignored() -> None:
+    doc = {"configMapKeyRef": {"name": "b", "key": "k"}}
+    policies = [{"name": "1", "document": doc}, {"name": "2", "document": {"configMapKeyRef": {"name": "a"}}}]
+    policies += [{"name": "3", "document": doc}, {"name": "4", "document": {"configMapKeyRef": {"name": ""}}}]
+    assert referenced_configmaps({"policies": policies}) == ["a", "b"]
 
 
 # --- what must and must not trigger a run -----------------------------------------
