@@ -105,18 +105,22 @@ class ClusterView:
         )
 
     def secret_versions(self, key: Key) -> dict[str, str | None]:
-        body = self.tenants.get(key) or {}
-        versions: dict[str, str | None] = {}
-        for name in referenced_secrets(body.get("spec") or {}):
-            found = list(self._secrets.get((key[0], name), ()))
-            versions[name] = found[0] if found else None
-        return versions
+        return self._versions(self._secrets, key, referenced_secrets)
 
     def configmap_versions(self, key: Key) -> dict[str, str | None]:
+        return self._versions(self._configmaps, key, referenced_configmaps)
+
+    def _versions(
+        self,
+        index: Mapping[Key, Iterable[str]],
+        key: Key,
+        referenced: Callable[[Mapping[str, Any]], list[str]],
+    ) -> dict[str, str | None]:
+        """resourceVersion of each object the tenant's spec names; None for one that does not exist."""
         body = self.tenants.get(key) or {}
         versions: dict[str, str | None] = {}
-        for name in referenced_configmaps(body.get("spec") or {}):
-            found = list(self._configmaps.get((key[0], name), ()))
+        for name in referenced(body.get("spec") or {}):
+            found = list(index.get((key[0], name), ()))
             versions[name] = found[0] if found else None
         return versions
 

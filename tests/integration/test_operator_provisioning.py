@@ -37,6 +37,19 @@ def operator(operator_home: Any, rustfs: tuple[FakeRustfs, str]) -> Iterator[Ope
         yield process
 
 
+def policies_configmap(api: client.ApiClient, namespace: str, read: dict[str, Any]) -> None:
+    """The ConfigMap `policies`, holding the document of the policy `read`."""
+    kube.apply(
+        api,
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "policies", "namespace": namespace},
+            "data": {"read": json.dumps(read)},
+        },
+    )
+
+
 def provisioning_tenant(api: client.ApiClient, namespace: str, name: str) -> dict[str, Any]:
     """A tenant asking for a policy, a user and a bucket, with the Secrets and ConfigMap it names."""
     for secret, keys in (("creds", (ACCESS, SECRET)), ("app", ("app-access", "app-secret-key"))):
@@ -45,15 +58,7 @@ def provisioning_tenant(api: client.ApiClient, namespace: str, name: str) -> dic
             api,
             {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": secret, "namespace": namespace}, "data": data},
         )
-    kube.apply(
-        api,
-        {
-            "apiVersion": "v1",
-            "kind": "ConfigMap",
-            "metadata": {"name": "policies", "namespace": namespace},
-            "data": {"read": json.dumps(POLICY)},
-        },
-    )
+    policies_configmap(api, namespace, POLICY)
     return {
         "apiVersion": f"{GROUP}/{VERSION}",
         "kind": "Tenant",
@@ -114,15 +119,7 @@ def test_a_policy_edited_in_its_configmap_is_applied_by_the_operator(
     )
     wait_until(lambda: provisioned(api, namespace, "edit"), timeout=180, what="ProvisioningReady True")
     edited = {**POLICY, "Statement": [{**POLICY["Statement"][0], "Action": ["s3:PutObject"]}]}
-    kube.apply(
-        api,
-        {
-            "apiVersion": "v1",
-            "kind": "ConfigMap",
-            "metadata": {"name": "policies", "namespace": namespace},
-            "data": {"read": json.dumps(edited)},
-        },
-    )
+    policies_configmap(api, namespace, edited)
     edited_at = time.monotonic()
     # Well inside the drift check's 20 s, which compares digests only: without the watch, nothing would run.
     wait_until(
