@@ -13,7 +13,7 @@ COLLECTION_LINK := .ansible/collections/ansible_collections/rustfs/operator
 IMPORTER_VENV := $(VENV)/importer
 IMPORTER_STAMP := $(IMPORTER_VENV)/.installed-$(shell cat requirements-importer.txt | sha256sum | cut -c1-16)
 
-.PHONY: setup openapi lint sanity importer chart molecule bench-operator bench-fault bench-playbook test unit integration render-examples build cluster-build cluster-up cluster-down cluster-status demo demo-down clean
+.PHONY: setup openapi lint sanity importer chart molecule dataplane-build dataplane-test bench-operator bench-fault bench-playbook test unit integration render-examples build cluster-build cluster-up cluster-down cluster-status demo demo-down clean
 
 setup: $(STAMP) $(COLLECTION_LINK)
 
@@ -44,8 +44,17 @@ promtool:
 unit: setup openapi promtool
 	$(BIN)/pytest tests/unit tests/playbooks --cov --cov-report=term-missing:skip-covered
 
+# The tests marked `dataplane` need the real RustFS server (make dataplane-test).
 integration: setup cluster-build
-	tests/cluster/run-with-cluster.sh $(BIN)/pytest tests/integration
+	tests/cluster/run-with-cluster.sh $(BIN)/pytest tests/integration -m "not dataplane"
+
+# RustFS built from its crate, cached outside the repo (cold: hours on 2 cores; docs/development.md).
+dataplane-build:
+	tests/dataplane/build.sh
+
+# The collection's clients and provisioning against that real RustFS, on 127.0.0.1.
+dataplane-test: setup cluster-build dataplane-build
+	tests/cluster/run-with-cluster.sh $(BIN)/pytest tests/dataplane tests/integration -m dataplane
 
 # Static checks, all offline.
 lint: setup

@@ -18,6 +18,7 @@ import pytest
 from kubernetes import client
 from support.fake_rustfs import ACCESS, SECRET, FakeRustfs, serving
 from support.playbook import PlaybookRun, run_playbook
+from support.provisioning import tenant_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("crd")]
 
@@ -55,32 +56,6 @@ def policies_configmap(api: client.ApiClient, namespace: str, read: dict[str, An
             "data": data,
         },
     )
-
-
-def tenant_for(namespace: str) -> dict[str, Any]:
-    ref = {"name": "prov-policies"}
-    return {
-        "apiVersion": "rustfs.com/v1alpha1",
-        "kind": "Tenant",
-        "metadata": {"name": "prov", "namespace": namespace},
-        "spec": {
-            "credsSecret": {"name": "prov-admin"},
-            "pools": [{"name": "a", "servers": 1, "persistence": {"volumesPerServer": 4}}],
-            "policies": [
-                {"name": "read-photos", "document": {"configMapKeyRef": {**ref, "key": "read.json"}}},
-                {"name": "write-all", "document": {"configMapKeyRef": {**ref, "key": "write.json"}}},
-            ],
-            "users": [
-                {"name": "reader", "credsSecret": {"name": "reader-keys"}, "policies": ["read-photos"]},
-                {"name": "writer", "policies": ["write-all", "read-photos"]},
-            ],
-            "buckets": [
-                {"name": "photos"},
-                {"name": "logs", "region": "eu-west-1"},
-                {"name": "vault", "objectLock": True},
-            ],
-        },
-    }
 
 
 def status(api: client.ApiClient, namespace: str) -> dict[str, Any]:
