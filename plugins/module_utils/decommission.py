@@ -127,6 +127,9 @@ class Action:
     # StatefulSet deletion only: the pool already left spec.pools (event PoolRemoved, else
     # PoolDecommissionCleanupStarted, as the RustFS operator names them).
     removed_from_spec: bool = False
+    # StartDecommission only: RustFS still holds this pool's canceled or failed decommission, which
+    # it clears before it accepts a new start ("clear failed or canceled metadata before starting again").
+    clear_first: bool = False
 
 
 @dataclass(frozen=True)
@@ -352,8 +355,17 @@ class _Context:
     def action(self, kind: ActionKind, pool: str) -> None:
         argument = pool_argument(self.tenant, pool, self.cluster_domain) if kind != "DeleteStatefulSet" else ""
         removed = pool not in {p.name for p in self.tenant.pools}
+        observed = self.observations.get(pool)
+        stopped = observed is not None and (observed.canceled or observed.failed) and not observed.complete
         self.plan.actions.append(
-            Action(kind, pool, argument, statefulset_name(self.tenant.name, pool), removed_from_spec=removed)
+            Action(
+                kind,
+                pool,
+                argument,
+                statefulset_name(self.tenant.name, pool),
+                removed_from_spec=removed,
+                clear_first=kind == "StartDecommission" and stopped,
+            )
         )
 
 

@@ -236,6 +236,8 @@ def _perform(client: Any, resource: Any, lifecycle: LifecyclePass, action: Actio
         return False
     try:
         if action.kind == "StartDecommission":
+            if action.clear_first:
+                lifecycle.admin.clear_decommission(action.argument)
             lifecycle.admin.start_decommission(action.argument)
         else:
             lifecycle.admin.cancel_decommission(action.argument)

@@ -241,6 +241,10 @@ class RustfsAdminClient:
     def cancel_decommission(self, pool: str) -> None:
         self._call("POST", "/pools/cancel", "cancel decommission", pool)
 
+    def clear_decommission(self, pool: str) -> None:
+        """Forget a canceled or failed decommission (moved data stays moved), so that one may start again."""
+        self._call("POST", "/pools/clear", "clear decommission", pool)
+
     def pool_status(self, pool: str) -> PoolProgress:
         return parse_pool_status(self._json(self._call("GET", "/pools/status", "read decommission status", pool), pool))
 

@@ -146,7 +146,21 @@ class FakeRustfs:
         if route == ("POST", "/rustfs/admin/v3/pools/decommission"):
             if any(d and not (d["complete"] or d["canceled"] or d["failed"]) for d in self.pools.values()):
                 return 400, b"<Error><Code>InvalidRequest</Code><Message>DecommissionAlreadyRunning</Message></Error>"
+            stopped = self.pools[pool]
+            if stopped is not None and (stopped["canceled"] or stopped["failed"]):
+                # RustFS 1.0.1 (seen on the real server): a stopped decommission must be cleared first.
+                return 400, (
+                    b"<Error><Code>InvalidArgument</Code><Message>failed to start decommission: target pool "
+                    b"decommission is blocked; clear failed or canceled metadata before starting again"
+                    b"</Message></Error>"
+                )
             self.pools[pool] = info(objectsDecommissioned=0, bytesDecommissioned=0)
+            return 200, b""
+        if route == ("POST", "/rustfs/admin/v3/pools/clear"):
+            stopped = self.pools[pool]
+            if stopped is None or not (stopped["canceled"] or stopped["failed"]):
+                return 400, b"<Error><Code>InvalidArgument</Code><Message>nothing to clear</Message></Error>"
+            self.pools[pool] = None
             return 200, b""
         if route == ("POST", "/rustfs/admin/v3/pools/cancel"):
             state = self.pools[pool]

@@ -224,6 +224,20 @@ def test_ended_request_stays_ended_and_a_new_request_id_starts_again():
         assert plan.pools["pool-0"].decommission["requestId"] == "r2"  # type: ignore[index]
 
 
+def test_a_new_start_after_a_canceled_or_failed_one_clears_it_in_rustfs_first():
+    """RustFS 1.0.1 refuses a start while it holds a stopped decommission of the pool (seen on the real
+    server): the start is preceded by a clear, and only then."""
+    for state, observed in (
+        ("DecommissionCanceled", PoolProgress(started=True, canceled=True)),
+        ("DecommissionFailed", PoolProgress(started=True, failed=True)),
+    ):
+        previous = [item("pool-0", state, "Canceled")]
+        plan = run(tenant(requests=[start(request_id="r2")]), previous, {"pool-0": observed})
+        assert kinds(plan) == [("StartDecommission", "pool-0")] and plan.actions[0].clear_first
+    fresh = run(tenant(requests=[start()]), [], {"pool-0": IDLE})
+    assert kinds(fresh) == [("StartDecommission", "pool-0")] and not fresh.actions[0].clear_first
+
+
 def test_new_request_id_while_draining_is_adopted():
     previous = [item("pool-0", "Decommissioning", "Running")]
     plan = run(tenant(requests=[start(request_id="r9")]), previous, {"pool-0": RUNNING})
