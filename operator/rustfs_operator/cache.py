@@ -74,17 +74,18 @@ class ClusterView:
         return self.tenants.get(key)
 
     def tenants_referencing(self, namespace: str, secret: str) -> list[Key]:
-        return [
-            key
-            for key, body in self.tenants.items()
-            if key[0] == namespace and secret in referenced_secrets(body.get("spec") or {})
-        ]
+        return self._referencing(namespace, secret, referenced_secrets)
 
     def tenants_referencing_configmap(self, namespace: str, configmap: str) -> list[Key]:
+        return self._referencing(namespace, configmap, referenced_configmaps)
+
+    def _referencing(
+        self, namespace: str, name: str, referenced: Callable[[Mapping[str, Any]], list[str]]
+    ) -> list[Key]:
         return [
             key
             for key, body in self.tenants.items()
-            if key[0] == namespace and configmap in referenced_configmaps(body.get("spec") or {})
+            if key[0] == namespace and name in referenced(body.get("spec") or {})
         ]
 
     def state_counts(self) -> Mapping[str, int]:

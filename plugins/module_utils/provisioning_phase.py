@@ -15,6 +15,7 @@ from typing import Any
 from ansible_collections.rustfs.operator.plugins.module_utils.model import as_dict, parse_tenant
 from ansible_collections.rustfs.operator.plugins.module_utils.progress import Progress
 from ansible_collections.rustfs.operator.plugins.module_utils.provisioning import requested
+from ansible_collections.rustfs.operator.plugins.module_utils.provisioning_run import provision
 from ansible_collections.rustfs.operator.plugins.module_utils.schema import drop_nulls, pruned_spec
 from ansible_collections.rustfs.operator.plugins.module_utils.status_write import now
 
@@ -24,10 +25,6 @@ def provisioning_phase(client: Any, progress: Progress) -> None:
     stored = progress.tenant
     if progress.blocked or stored is None or not requested(as_dict(progress.document.get("spec"))):
         return
-    # Imported here: the admin and S3 clients cost every run 40 ms of imports, and only a tenant
-    # that asks for policies, users or buckets comes this far.
-    from ansible_collections.rustfs.operator.plugins.module_utils.provisioning_run import provision
-
     request, outcome = progress.request, progress.outcome
     tenant = parse_tenant(pruned_spec(drop_nulls(dict(progress.document))), default_image=request.default_image)
     generation = as_dict(stored.get("metadata")).get("generation")

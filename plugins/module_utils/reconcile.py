@@ -33,6 +33,7 @@ from ansible_collections.rustfs.operator.plugins.module_utils.exposure_kube impo
 from ansible_collections.rustfs.operator.plugins.module_utils.live import list_labelled, read_state, read_tenant
 from ansible_collections.rustfs.operator.plugins.module_utils.model import parse_tenant
 from ansible_collections.rustfs.operator.plugins.module_utils.plan import claims_to_patch, plan_tenant
+from ansible_collections.rustfs.operator.plugins.module_utils.pool_lifecycle import carry_out
 from ansible_collections.rustfs.operator.plugins.module_utils.progress import (
     Outcome,
     Progress,
@@ -242,10 +243,6 @@ def lifecycle_phase(client: Any, progress: Progress) -> None:
         if seen != decommissioned_pools(with_lifecycle(stored, progress.lifecycle_items)):
             progress.outcome.requeue_after = 1
             return
-    # Imported here: the admin client and certificate handling of a decommission cost every run 40 ms
-    # of imports, and only a tenant with a pool to decommission comes this far.
-    from ansible_collections.rustfs.operator.plugins.module_utils.pool_lifecycle import carry_out
-
     done = carry_out(client, lifecycle, progress.namespace, progress.request.check_mode)
     progress.outcome.changes += done
     progress.outcome.writes += len(done)

@@ -86,15 +86,21 @@ def provisioned(api: client.ApiClient, namespace: str, name: str = "prov") -> di
     return status if ready.get("status") == "True" and status.get("currentState") == "Ready" else None
 
 
+def create_and_wait(api: client.ApiClient, namespace: str, name: str, operator: OperatorProcess) -> dict[str, Any]:
+    """Create the provisioning tenant NAME for OPERATOR; its status once ProvisioningReady is True."""
+    tenant = label_tenant(provisioning_tenant(api, namespace, name), operator.instance)
+    client.CustomObjectsApi(api).create_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, tenant)
+    found: dict[str, Any] = wait_until(
+        lambda: provisioned(api, namespace, name), timeout=180, what="ProvisioningReady True"
+    )
+    return found
+
+
 def test_the_operator_provisions_once_the_pods_are_ready_and_then_writes_nothing(
     api: client.ApiClient, namespace: str, operator: OperatorProcess, rustfs: tuple[FakeRustfs, str]
 ) -> None:
     fake, _url = rustfs
-    tenant = provisioning_tenant(api, namespace, "prov")
-    client.CustomObjectsApi(api).create_namespaced_custom_object(
-        GROUP, VERSION, namespace, PLURAL, label_tenant(tenant, operator.instance)
-    )
-    status = wait_until(lambda: provisioned(api, namespace), timeout=180, what="ProvisioningReady True")
+    status = create_and_wait(api, namespace, "prov", operator)
     assert status["provisioning"]["phase"] == "Ready"
     assert fake.iam.users["app-access"]["policyName"] == "read"
     assert fake.iam.buckets["op-bucket"]["objectLock"]
@@ -113,11 +119,7 @@ def test_a_policy_edited_in_its_configmap_is_applied_by_the_operator(
 ) -> None:
     """The operator watches the ConfigMaps that policy documents come from: an edit is a new input."""
     fake, _url = rustfs
-    tenant = provisioning_tenant(api, namespace, "edit")
-    client.CustomObjectsApi(api).create_namespaced_custom_object(
-        GROUP, VERSION, namespace, PLURAL, label_tenant(tenant, operator.instance)
-    )
-    wait_until(lambda: provisioned(api, namespace, "edit"), timeout=180, what="ProvisioningReady True")
+    create_and_wait(api, namespace, "edit", operator)
     edited = {**POLICY, "Statement": [{**POLICY["Statement"][0], "Action": ["s3:PutObject"]}]}
     policies_configmap(api, namespace, edited)
     edited_at = time.monotonic()
