@@ -75,6 +75,12 @@ class LifecyclePass:
     admin: RustfsAdminClient | None = None
     # Admin API errors, worded for the status (they never hold a credential).
     errors: list[str] = field(default_factory=list)
+    # The pools whose start or cancel RustFS refused in carry_out(): their status items changed after the plan.
+    refused: list[str] = field(default_factory=list)
+
+    def refused_items(self) -> list[dict[str, Any]]:
+        """The status items of the refused pools, their messages saying what RustFS answered."""
+        return [item for item in self.plan.status_items() if item["name"] in self.refused]
 
 
 def in_play(tenant: Tenant, status: Mapping[str, Any] | None) -> bool:
@@ -243,5 +249,6 @@ def _perform(client: Any, resource: Any, lifecycle: LifecyclePass, action: Actio
             lifecycle.admin.cancel_decommission(action.argument)
     except RustfsAdminError as error:
         _report(lifecycle, action.pool, f"RustFS did not accept the request, retried on the next poll: {error}")
+        lifecycle.refused.append(action.pool)
         return False
     return True

@@ -244,6 +244,11 @@ def lifecycle_phase(client: Any, progress: Progress) -> None:
             progress.outcome.requeue_after = 1
             return
     done = carry_out(client, lifecycle, progress.namespace, progress.request.check_mode)
+    if lifecycle.refused:
+        # The plan's items said "start requested"; the status must say RustFS refused it, and why.
+        progress.lifecycle_items = with_lifecycle({"pools": progress.lifecycle_items}, lifecycle.refused_items())[
+            "pools"
+        ]
     progress.outcome.changes += done
     progress.outcome.writes += len(done)
     retired = decommissioned_pools({"pools": progress.lifecycle_items})

@@ -22,6 +22,10 @@ from support.playbook import PlaybookRun, run_playbook
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("crd")]
 
 DECOMMISSION = "/rustfs/admin/v3/pools/decommission"
+INTERNAL_ERROR = (
+    b"<Error><Code>InternalError</Code><Message>admin start decommission failed for pools [0]: We encountered "
+    b"an internal error, please try again.</Message></Error>"
+)
 
 
 def play(tenant: dict[str, Any], tmp_path: Path, **extra: Any) -> PlaybookRun:
@@ -164,6 +168,32 @@ def test_a_drained_pool_is_deleted_keeping_its_claims_and_may_then_leave_the_spe
     # 5. Nothing left to do: a rerun writes nothing.
     again = play(tenant, tmp_path)
     assert again.returncode == 0 and again.changed == 0, again.output
+
+
+def test_a_start_rustfs_refuses_is_reported_on_the_pool_and_sent_again_on_the_next_run(
+    api: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    credentials(api, namespace)
+    tenant = tenant_with(namespace, "a", "b")
+    assert play(tenant, tmp_path).returncode == 0
+    fake = FakeRustfs(access=ACCESS, secret=SECRET, learn_pools=True)
+    # RustFS 1.0.1's answer in the seconds after its pods start (its log: "pool activation requires a live
+    # fleet capability proof"), seen by tests/integration/test_decommission_real.py.
+    fake.refuse_start = (500, INTERNAL_ERROR)
+    with serving(fake) as url:
+        refused = play(start(tenant, "a"), tmp_path, admin_endpoint=url)
+        assert refused.returncode == 0, refused.output
+        decommission = pool_item(api, namespace, "a")["decommission"]
+        assert decommission["phase"] == "Pending"
+        assert "did not accept" in decommission["message"], decommission
+        assert "We encountered an internal error" in decommission["message"], decommission
+
+        fake.refuse_start = None
+        accepted = play(tenant, tmp_path, admin_endpoint=url)
+        assert accepted.returncode == 0, accepted.output
+    assert [c[0] for c in fake.calls if c[1] == DECOMMISSION] == ["POST", "POST"]
+    decommission = pool_item(api, namespace, "a")["decommission"]
+    assert decommission["message"] == "decommission start requested from RustFS", decommission
 
 
 def test_the_last_pool_cannot_be_decommissioned_and_nothing_is_sent_or_changed(

@@ -99,6 +99,8 @@ class FakeRustfs:
         self.access, self.secret, self.learn_pools = access, secret, learn_pools
         self.calls: list[tuple[str, str, str | None]] = []
         self.fail_with: tuple[int, bytes] | None = None
+        # An answer to decommission starts only (the other calls are served).
+        self.refuse_start: tuple[int, bytes] | None = None
         self.raw_status: bytes | None = None
         self.lock = threading.Lock()
         self.iam = FakeIam()
@@ -132,6 +134,11 @@ class FakeRustfs:
         self.calls.append((handler.command, raw.path, pool))
         if self.fail_with is not None:
             return self.fail_with
+        if self.refuse_start is not None and (handler.command, raw.path) == (
+            "POST",
+            "/rustfs/admin/v3/pools/decommission",
+        ):
+            return self.refuse_start
         route = (handler.command, raw.path)
         if route == ("GET", "/rustfs/admin/v3/pools/list"):
             return 200, json.dumps([self._status(i, p) for i, p in enumerate(self.pools)]).encode()

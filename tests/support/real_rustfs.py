@@ -50,6 +50,23 @@ def pool_volumes(data: Path, pools: int, drives: int) -> list[str]:
     return [f"{data}/pool{pool}/disk{{1...{drives}}}" for pool in range(pools)]
 
 
+def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float, what: str) -> None:
+    """Return once URL answers /health/ready; raise with the end of LOG if the process exits or TIMEOUT passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode}: {log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/health/ready", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} not ready in {timeout:.0f} s: {log.read_text()[-3000:]}")
+        time.sleep(0.2)
+
+
 @contextmanager
 def running(data: Path, access: str, secret: str, pools: int = 2, drives: int = 4) -> Iterator[str]:
     """Start RustFS on DATA with root credentials ACCESS/SECRET; yields its URL once it is ready."""
@@ -76,21 +93,7 @@ def running(data: Path, access: str, secret: str, pools: int = 2, drives: int = 
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"rustfs exited with {process.returncode}: {(data / 'rustfs.log').read_text()[-3000:]}"
-                )
-            try:
-                with urllib.request.urlopen(f"{url}/health/ready", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"rustfs not ready in 60 s: {(data / 'rustfs.log').read_text()[-3000:]}")
-            time.sleep(0.2)
+        wait_ready(url, process, data / "rustfs.log", 60, "rustfs")
         yield url
     finally:
         process.terminate()

@@ -160,6 +160,10 @@ def test_a_refused_start_is_reported_and_retried_next_pass(eng, rustfs):
     assert lc.carry_out(cluster, result, "ns", check_mode=False) == []
     message = result.plan.pools["a"].decommission["message"]
     assert "did not accept" in message and "not enough space" in message
+    # What the status gets instead of the plan's "start requested".
+    assert result.refused == ["a"]
+    [item] = result.refused_items()
+    assert item["name"] == "a" and item["decommission"]["message"] == message
 
 
 def test_a_drained_pool_statefulset_is_deleted_in_the_foreground_and_only_once(eng):
