@@ -125,6 +125,40 @@ def test_policies_users_and_buckets_are_provisioned_verified_kept_and_left_alone
         assert condition(found)["status"] == "True"
 
 
+def test_a_policy_hash_written_by_the_rustfs_operator_is_replaced_and_the_policy_stays_this_tenants(
+    api: client.ApiClient, namespace: str, tmp_path: Path
+) -> None:
+    """After a switch the stored lastAppliedHash is the other operator's; a verified policy gets ours."""
+    secret(api, namespace, "prov-admin", {"accesskey": ACCESS, "secretkey": SECRET})
+    secret(api, namespace, "reader-keys", {"accesskey": "reader-access", "secretkey": USER_SECRET})
+    secret(api, namespace, "writer", {"accesskey": "writer-access", "secretkey": "writer-secret-1"})
+    policies_configmap(api, namespace, READ)
+    tenant = tenant_for(namespace)
+    fake = FakeRustfs(access=ACCESS, secret=SECRET)
+    with serving(fake) as url:
+        assert play(tenant, tmp_path, url).returncode == 0
+        policies = status(api, namespace)["provisioning"]["policies"]
+        ours = {i["name"]: i["lastAppliedHash"] for i in policies}
+        foreign = [{**i, "lastAppliedHash": "sha256:" + "1" * 64} for i in policies]
+        client.CustomObjectsApi(api).patch_namespaced_custom_object_status(
+            "rustfs.com", "v1alpha1", namespace, "tenants", "prov", {"status": {"provisioning": {"policies": foreign}}}
+        )
+
+        stored = items(status(api, namespace), "policies")
+        assert {i["lastAppliedHash"] for i in stored.values()} == {"sha256:" + "1" * 64}
+
+        verified = play(tenant, tmp_path, url)
+        assert verified.returncode == 0, verified.output
+        assert {n: i["lastAppliedHash"] for n, i in items(status(api, namespace), "policies").items()} == ours
+
+        # So an edit of the document is this tenant's to apply, not a conflict.
+        policies_configmap(api, namespace, {**READ, "Statement": [{**READ["Statement"][0], "Action": ["s3:*"]}]})
+        edited = play(tenant, tmp_path, url)
+        assert edited.returncode == 0, edited.output
+        assert fake.iam.policies["read-photos"]["Statement"][0]["Action"] == ["s3:*"]
+        assert items(status(api, namespace), "policies")["read-photos"]["state"] == "Ready"
+
+
 def test_a_wrong_creds_secret_is_named_and_nothing_is_half_done_for_that_user(
     api: client.ApiClient, namespace: str, tmp_path: Path
 ) -> None:
