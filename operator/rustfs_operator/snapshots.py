@@ -129,9 +129,12 @@ class Snapshotter:
         for line in engine.summary(result):
             logger.info("snapshots: %s", line, extra={"tenant": "/".join(key)})
         if result.blocked:
+            # Claims still binding, most often: tried again in RETRY, or at the next scheduled time if sooner.
             known.warned = result.blocked
-            known.retry_at = self.wall() + RETRY
-            return RETRY
+            scheduled = engine.next_time(tenant, at)
+            delay = RETRY if scheduled is None else min(RETRY, max(1.0, scheduled.timestamp() - self.wall()))
+            known.retry_at = self.wall() + delay
+            return delay
         known.warned = None
         # The next time after the set just taken (or, when none was due after all, as before).
         known.due = self._due(tenant, [*live, *result.create])

@@ -252,6 +252,18 @@ def due_at(document: Mapping[str, Any], sets: Sequence[SnapshotSet]) -> datetime
     return schedule.next_after(reference)
 
 
+def next_time(document: Mapping[str, Any], after: datetime) -> datetime | None:
+    """The schedule's first time after AFTER (None when snapshots are off or the schedule is invalid):
+    a set that could not be taken is tried again by then at the latest, never a scheduled time later."""
+    config = settings(as_dict(document.get("spec")))
+    if not config.enabled:
+        return None
+    try:
+        return cron.parse(config.schedule).next_after(after)
+    except ValueError:
+        return None
+
+
 def retention(sets: Sequence[SnapshotSet], retain: int) -> list[SnapshotSet]:
     """The sets to delete (oldest first): all but the newest RETAIN and the newest ready one."""
     keep = {s.id for s in sets[-max(retain, 1) :]}

@@ -146,3 +146,15 @@ def test_claims_not_bound_block_the_set_with_one_warning() -> None:
     clock.now += RETRY
     asyncio.run(snapshotter.check(KEY, tenant()))
     assert len(api.snapshots) == 2
+
+
+def test_a_blocked_set_is_tried_again_at_the_next_scheduled_time_when_that_comes_before_the_retry() -> None:
+    """A tenant created just before its first scheduled minute: its claims are still binding then."""
+    snapshotter, api, _recorder, clock = make("2026-12-06T06:00:30")
+    api.claims[1]["status"]["phase"] = "Pending"
+    assert asyncio.run(snapshotter.check(KEY, tenant(schedule="* * * * *"))) == 30
+    assert api.snapshots == []
+    api.claims[1]["status"]["phase"] = "Bound"
+    clock.now += 30
+    asyncio.run(snapshotter.check(KEY, tenant(schedule="* * * * *")))
+    assert len(api.snapshots) == 2
